@@ -1,0 +1,161 @@
+"""`aigc-video`: generate, plan, eval, train, serve.
+
+Exit status: 0 success, 2 bad input (the message on stderr names the problem), 1 internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from . import limits
+from .errors import DependencyMissing, InputError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+DEFAULT_ENGINE = "render"
+# Subcommands owned by their own packages; each module has register(subparsers), cheap to import.
+PLUGGED_COMMANDS = ("aigc_video.eval.command", "aigc_video.training.command", "aigc_video.serve.command")
+
+
+def read_text(args: argparse.Namespace) -> str:
+    """The prompt from the positional TEXT or from --script FILE (exactly one of them)."""
+    if (args.text is None) == (args.script is None):
+        raise InputError("give either TEXT or --script FILE (exactly one)")
+    if args.text is not None:
+        return limits.check_text(args.text)
+    path = Path(args.script)
+    if not path.is_file():
+        raise InputError(f"script file {str(path)!r} does not exist")
+    if path.stat().st_size > 4 * limits.MAX_TEXT_CHARS + 3:  # UTF-8 takes at most 4 bytes a character
+        raise InputError(f"script file {str(path)!r} is {path.stat().st_size} bytes, over the limit "
+                         f"of {limits.MAX_TEXT_CHARS} characters")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(f"script file {str(path)!r} is not UTF-8 (byte {e.start}: {e.reason})") from None
+    return limits.check_text(text)
+
+
+def stage_progress():
+    """A progress bar per stage on a terminal; silent when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, fraction: float) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=100, desc=f"{stage:<10}", unit="%", leave=True,
+                                     bar_format="{desc} {bar} {percentage:3.0f}% {elapsed}")
+        bar.n = int(round(100 * fraction))
+        bar.refresh()
+
+    def close() -> None:
+        for bar in bars.values():
+            bar.close()
+
+    return progress, close
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", nargs="?", help="a prompt or a short script (one sentence per shot)")
+    p.add_argument("--script", metavar="FILE", help="read the script from a UTF-8 text file")
+    p.add_argument("--size", default="640x360", help="WIDTHxHEIGHT, even, 64..3840 per side (default 640x360)")
+    p.add_argument("--fps", type=int, default=24, help=f"frames per second, {limits.MIN_FPS}..{limits.MAX_FPS}")
+    p.add_argument("--seed", type=int, default=0, help="fixes every random choice")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .pipeline import Pipeline
+
+    text = read_text(args)
+    pipeline = Pipeline(engine=args.engine, size=limits.parse_size(args.size), fps=args.fps,
+                        seed=args.seed, audio=not args.no_audio, narration=args.narration,
+                        subtitles=args.subtitles)
+    progress, close = stage_progress()
+    try:
+        result = pipeline.generate(text, args.output, progress=progress, keep_frames=False)
+    finally:
+        close()
+    if args.json:
+        print(json.dumps(result.report, ensure_ascii=False, indent=2))
+    else:
+        cost = result.report["cost"]
+        print(f"wrote {result.video_path} ({result.report['output']['duration_s']:.1f} s, "
+              f"{len(result.storyboard.shots)} shots) in {cost['wall_seconds']:.1f} s "
+              f"({cost['realtime_factor']}x real time)")
+        for w in result.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from .pipeline import Pipeline
+
+    text = read_text(args)
+    storyboard, plan = Pipeline(size=limits.parse_size(args.size), fps=args.fps, seed=args.seed).plan(text)
+    if args.json:
+        print(json.dumps({"storyboard": storyboard.to_dict(), "plan": plan.to_dict()}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for shot in storyboard.shots:
+        print(f"[{shot.language}] {shot.duration_s:4.1f}s  {shot.caption()}  (mood {shot.mood.label})")
+    for w in storyboard.warnings:
+        print(f"warning: {w}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aigc-video", description="Text to video, offline, on a CPU.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="make a video from text")
+    add_common(g)
+    g.add_argument("-o", "--output", default="out.mp4", help="output .mp4 (an .srt and .report.json go beside it)")
+    g.add_argument("--engine", default=DEFAULT_ENGINE, help="frame engine: render | flow")
+    g.add_argument("--no-audio", action="store_true", help="no narration and no music")
+    g.add_argument("--narration", default="auto", choices=("auto", "require", "off"),
+                   help="auto: speak if espeak-ng is installed, else warn; require: fail without it")
+    g.add_argument("--subtitles", default="srt", choices=("srt", "burn", "none"))
+    g.add_argument("--json", action="store_true", help="print the report as JSON")
+    g.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("plan", help="print the storyboard and scene plan without rendering")
+    add_common(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_plan)
+
+    for module in PLUGGED_COMMANDS:
+        try:
+            importlib.import_module(module).register(sub)
+        except ModuleNotFoundError as e:
+            if not e.name or not module.startswith(e.name):
+                raise
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (InputError, DependencyMissing) as e:
+        print(f"aigc-video: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("aigc-video: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - the last line of defence: a clear message, exit 1
+        if os.environ.get("AIGC_VIDEO_DEBUG"):
+            traceback.print_exc()
+        print(f"aigc-video: internal error: {type(e).__name__}: {e} "
+              f"(set AIGC_VIDEO_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

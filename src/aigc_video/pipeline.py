@@ -1,0 +1,173 @@
+"""The four stages end to end: text -> Storyboard -> ScenePlan -> frames -> MP4 + SRT + report."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import limits
+from .cost import CostMeter
+from .engines import get_engine
+from .errors import InputError
+from .scene import plan as plan_scene
+from .scene.sceneplan import ScenePlan
+from .storyboard import Storyboard
+from .understand import parse
+
+# progress(stage, fraction): stage is one of STAGES, fraction in [0, 1].
+ProgressFn = Callable[[str, float], None]
+STAGES = ("understand", "plan", "frames", "synthesis", "report")
+SUBTITLE_MODES = ("srt", "burn", "none")
+NARRATION_MODES = ("auto", "require", "off")
+
+
+@dataclass
+class GenerationResult:
+    storyboard: Storyboard
+    plan: ScenePlan
+    frames: list[np.ndarray]          # per shot (n_frames, H, W, 3) uint8; empty if keep_frames=False
+    audio: np.ndarray | None          # the final mix, float32 mono
+    sample_rate: int
+    video_path: Path
+    srt_path: Path | None
+    report_path: Path
+    report: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Pipeline:
+    """Settings of a run; `generate(text, output)` makes one video.
+
+    engine: "render" (procedural scene engine) or "flow" (learned); size (width, height) in pixels;
+    narration: "auto" (speak if espeak-ng is installed, else warn), "require" or "off";
+    subtitles: "srt" (file beside the video), "burn" (file + burned into frames) or "none".
+    """
+
+    engine: str = "render"
+    size: tuple[int, int] = (640, 360)
+    fps: int = 24
+    seed: int = 0
+    audio: bool = True
+    narration: str = "auto"
+    subtitles: str = "srt"
+    engine_options: dict = field(default_factory=dict)
+
+    def check(self) -> None:
+        limits.check_size(*self.size)
+        limits.check_fps(self.fps)
+        limits.check_seed(self.seed)
+        if self.subtitles not in SUBTITLE_MODES:
+            raise InputError(f"subtitles {self.subtitles!r} is not one of {', '.join(SUBTITLE_MODES)}")
+        if self.narration not in NARRATION_MODES:
+            raise InputError(f"narration {self.narration!r} is not one of {', '.join(NARRATION_MODES)}")
+
+    def plan(self, text: str) -> tuple[Storyboard, ScenePlan]:
+        """Stages 1 and 2 only: what `aigc-video plan` prints."""
+        self.check()
+        storyboard = parse(limits.check_text(text))
+        check_duration(storyboard)
+        return storyboard, plan_scene(storyboard, size=self.size, fps=self.fps, seed=self.seed)
+
+    def generate(self, text: str, output: str | os.PathLike = "out.mp4", *,
+                 progress: ProgressFn | None = None, keep_frames: bool = True) -> GenerationResult:
+        from .synthesis import compose  # PyAV is imported only when a video is made
+
+        progress = progress or (lambda stage, fraction: None)
+        meter = CostMeter()
+
+        # 1. Check inputs: settings, text, and where the output goes, before any heavy work.
+        self.check()
+        limits.check_text(text)
+        output = check_output_path(output)
+        engine = get_engine(self.engine, **self.engine_options)
+
+        # 2. Understand the text.
+        with meter.stage("understand"):
+            storyboard = parse(text)
+            check_duration(storyboard)
+        progress("understand", 1.0)
+
+        # 3. Plan each shot's layout and motion.
+        with meter.stage("plan"):
+            scene_plan = plan_scene(storyboard, size=self.size, fps=self.fps, seed=self.seed)
+        progress("plan", 1.0)
+
+        # 4. Generate the frames of every shot with the engine.
+        clips = []
+        with meter.stage("frames"):
+            for i, shot in enumerate(scene_plan.shots):
+                clips.append(engine.generate(shot, *self.size, self.fps))
+                progress("frames", (i + 1) / len(scene_plan.shots))
+
+        # 5. Synthesize: transitions, narration, music, subtitles, H.264/AAC encoding.
+        with meter.stage("synthesis"):
+            video = compose(
+                clips, storyboard, scene_plan, output,
+                audio=self.audio, narration=self.narration if self.audio else "off",
+                subtitles=self.subtitles, seed=self.seed,
+                progress=lambda f: progress("synthesis", f),
+            )
+
+        # 6. Write the report beside the video.
+        warnings = storyboard.warnings + video.warnings
+        report = {
+            "video": str(video.path),
+            "srt": str(video.srt_path) if video.srt_path else None,
+            "settings": {k: v for k, v in asdict(self).items() if k != "engine_options"},
+            "seed": self.seed,
+            "engine": engine.name,
+            "text": text,
+            "storyboard": storyboard.to_dict(),
+            "plan": scene_plan.to_dict(),
+            "output": {"duration_s": video.duration_s, "n_frames": video.n_frames, "fps": video.fps,
+                       "width": video.width, "height": video.height,
+                       "has_audio": video.audio is not None},
+            "synthesis_seconds": video.timings,
+            "warnings": warnings,
+        }
+        report_path = output.with_name(output.stem + ".report.json")
+        report["cost"] = meter.summary(video.duration_s)
+        write_text_atomic(report_path, json.dumps(report, ensure_ascii=False, indent=2))
+        progress("report", 1.0)
+
+        return GenerationResult(
+            storyboard=storyboard, plan=scene_plan, frames=clips if keep_frames else [],
+            audio=video.audio, sample_rate=video.sample_rate, video_path=video.path,
+            srt_path=video.srt_path, report_path=report_path, report=report, warnings=warnings,
+        )
+
+
+def check_duration(storyboard: Storyboard) -> None:
+    if storyboard.duration_s > limits.MAX_VIDEO_SECONDS:
+        raise InputError(f"the script would last {storyboard.duration_s:.1f} s, over the limit "
+                         f"{limits.MAX_VIDEO_SECONDS:.0f} s; shorten it or split it")
+
+
+def check_output_path(output: str | os.PathLike) -> Path:
+    path = Path(output)
+    if path.suffix.lower() != ".mp4":
+        raise InputError(f"output {str(path)!r} must end in .mp4")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"output folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {str(folder)!r} is not writable")
+    return path
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write to a temp file in the same folder, then rename: readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
