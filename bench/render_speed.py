@@ -1,0 +1,116 @@
+"""Render speed of the whole pipeline on the shipped example script.
+
+    .venv/bin/python bench/render_speed.py [--size 1280x720] [--fps 24] [--repeats 3]
+
+Renders examples/story.txt with the render engine, narration, music and burned subtitles, and
+reports the median wall time, the real-time factor (video seconds per wall second) and the median
+of each stage. Baseline, run in the same script: encoding the same number of already-made frames
+with no audio — the floor every engine pays — so the ratio says what the rest costs.
+Writes bench/results/render_speed.md and .json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from aigc_video import Pipeline
+from aigc_video.limits import parse_size
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"AMX {'yes' if torch.cpu._is_amx_tile_supported() else 'no'}")
+
+
+def baseline_encode(n_frames: int, width: int, height: int, fps: int, folder: Path) -> float:
+    """Seconds to encode n_frames of a moving gradient as H.264, no audio: the encoding floor."""
+    import av
+    frame = np.zeros((height, width, 3), np.uint8)
+    frame[..., 0] = np.linspace(0, 255, width, dtype=np.uint8)[None, :]
+    t = time.perf_counter()
+    with av.open(str(folder / "baseline.mp4"), "w") as out:
+        stream = out.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": "21"})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for i in range(n_frames):
+            img = av.VideoFrame.from_ndarray(np.roll(frame, i * 4, axis=1), format="rgb24")
+            out.mux(stream.encode(img))
+        out.mux(stream.encode(None))
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--fps", type=int, default=24)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--engine", default="render")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "render_speed"))
+    args = ap.parse_args()
+    size = parse_size(args.size)
+    text = (ROOT / "examples" / "story.txt").read_text(encoding="utf-8")
+    pipe = Pipeline(engine=args.engine, size=size, fps=args.fps, seed=0, subtitles="burn", narration="require")
+
+    walls, stages, synth = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.repeats):
+            res = pipe.generate(text, Path(tmp) / f"run{r}.mp4", keep_frames=False)
+            walls.append(res.report["cost"]["wall_seconds"])
+            stages.append(res.report["cost"]["stage_seconds"])
+            synth.append(res.report["synthesis_seconds"])
+            video_s = res.report["output"]["duration_s"]
+            n_frames = res.report["output"]["n_frames"]
+        base = statistics.median(baseline_encode(n_frames, *size, args.fps, Path(tmp)) for _ in range(args.repeats))
+
+    wall = statistics.median(walls)
+    med = {k: statistics.median(s[k] for s in stages) for k in stages[0]}
+    med_synth = {k: statistics.median(s[k] for s in synth) for k in synth[0]}
+    result = {
+        "machine": machine(), "engine": args.engine, "size": args.size, "fps": args.fps,
+        "repeats": args.repeats, "video_seconds": video_s, "frames": n_frames,
+        "median_wall_seconds": round(wall, 3), "realtime_factor": round(video_s / wall, 2),
+        "median_stage_seconds": {k: round(v, 3) for k, v in med.items()},
+        "median_synthesis_seconds": {k: round(v, 3) for k, v in med_synth.items()},
+        "baseline_encode_only_seconds": round(base, 3),
+        "ratio_pipeline_to_baseline": round(wall / base, 2),
+        "target_realtime_factor": 3.0,
+    }
+    lines = [
+        f"# Render speed: examples/story.txt, engine `{args.engine}`, {args.size} @ {args.fps} fps",
+        "", f"Machine: {result['machine']}.", "",
+        f"Command: `.venv/bin/python bench/render_speed.py --size {args.size} --fps {args.fps} --repeats {args.repeats}`",
+        "", "| measure | value |", "|---|---|",
+        f"| video length | {video_s:.2f} s ({n_frames} frames) |",
+        f"| median wall time ({args.repeats} runs) | {wall:.2f} s |",
+        f"| real-time factor (video s / wall s) | **{video_s / wall:.2f}×** (target ≥ 3×) |",
+        f"| baseline: H.264 encode of the same frame count, no audio | {base:.2f} s |",
+        f"| pipeline / baseline | {wall / base:.2f}× |",
+        "", "Median seconds per stage:", "", "| stage | seconds |", "|---|---|",
+        *[f"| {k} | {v:.3f} |" for k, v in med.items()],
+        *[f"| synthesis: {k} | {v:.3f} |" for k, v in med_synth.items()],
+    ]
+    Path(args.out + ".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    Path(args.out + ".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
