@@ -1,0 +1,46 @@
+"""Layout conditioning: a shot's objects rasterised per frame as colour-coded coverage maps.
+
+Channels per cell: the visible object's R, G, B (in [0, 1]) times its coverage, and the coverage
+itself. Colour, position, size, silhouette and motion of every object are thus given by the plan;
+the learned model still has to draw them (texture, shading, background) and to make them move
+coherently. Masks are rendered at pixel resolution and averaged over `factor` x `factor` cells, so
+a small object still leaves a soft footprint.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..scene.sceneplan import ShotPlan
+from ..vocab import COLORS
+
+LAYOUT_CHANNELS = 4
+
+
+def colour_code(masks: np.ndarray, colors: list[str]) -> np.ndarray:
+    """masks (T, n, H, W) in [0, 1], one per object in drawing order -> (T, 4, H, W) float32.
+    Later objects cover earlier ones (painter's order), as in the renderer."""
+    t, n, h, w = masks.shape
+    rgb = np.zeros((t, 3, h, w), np.float32)
+    cover = np.zeros((t, 1, h, w), np.float32)
+    for i in range(n):
+        m = masks[:, i:i + 1].astype(np.float32)
+        c = np.asarray(COLORS[colors[i]], np.float32)[None, :, None, None] / 255.0
+        rgb = rgb * (1 - m) + c * m
+        cover = np.maximum(cover, m)
+    return np.concatenate([rgb, cover], axis=1)
+
+
+def pool(x: np.ndarray, factor: int) -> np.ndarray:
+    """Average over factor x factor cells of the last two axes."""
+    *lead, h, w = x.shape
+    return x.reshape(*lead, h // factor, factor, w // factor, factor).mean(axis=(-3, -1))
+
+
+def rasterize_layout(shot: ShotPlan, width: int, height: int, factor: int) -> np.ndarray:
+    """(shot.n_frames, 4, height/factor, width/factor) float32 layout of a planned shot."""
+    from ..scene.render import render_masks
+    masks = render_masks(shot, width, height)            # (T, n_objects, H, W)
+    if masks.shape[1] == 0:
+        return np.zeros((shot.n_frames, LAYOUT_CHANNELS, height // factor, width // factor), np.float32)
+    coded = colour_code(masks, [o.color for o in shot.objects])
+    return pool(coded, factor).astype(np.float32)

@@ -1,0 +1,59 @@
+"""Components describe themselves: `<name>.json` (class + config) beside `<name>.safetensors` (weights)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import InputError
+
+
+def _registry() -> dict[str, tuple[type, type]]:
+    from .flow_dit import FlowDiT, FlowDiTConfig
+    from .vae import VideoVAE, VideoVAEConfig
+    return {"VideoVAE": (VideoVAE, VideoVAEConfig), "FlowDiT": (FlowDiT, FlowDiTConfig)}
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temp file in the same folder, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_component(model: nn.Module, folder: str | os.PathLike, name: str, extra: dict | None = None) -> None:
+    from safetensors.torch import save
+    folder = Path(folder)
+    meta = {"class": type(model).__name__, "config": dataclasses.asdict(model.config), **(extra or {})}
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    atomic_write(folder / f"{name}.safetensors", save(state))
+    atomic_write(folder / f"{name}.json", json.dumps(meta, indent=2).encode())
+
+
+def load_component(folder: str | os.PathLike, name: str) -> tuple[nn.Module, dict]:
+    """-> (model in eval mode, its JSON metadata)."""
+    from safetensors.torch import load_file
+    folder = Path(folder)
+    meta_path = folder / f"{name}.json"
+    if not meta_path.exists():
+        raise InputError(f"checkpoint {str(meta_path)!r} does not exist")
+    meta = json.loads(meta_path.read_text())
+    registry = _registry()
+    if meta.get("class") not in registry:
+        raise InputError(f"checkpoint {str(meta_path)!r} has class {meta.get('class')!r}; known: {sorted(registry)}")
+    model_cls, config_cls = registry[meta["class"]]
+    model = model_cls(config_cls(**meta["config"]))
+    model.load_state_dict(load_file(str(folder / f"{name}.safetensors")))
+    return model.eval(), meta

@@ -1,0 +1,169 @@
+"""Recipe: train FlowDiT with the rectified-flow objective on VAE latents of synthetic clips.
+
+Objective (Liu et al. 2022): x_t = (1 - t) x_0 + t n, the model predicts v = n - x_0; t is drawn
+logit-normal (Esser et al. 2024), which spends the training signal on mid-range times.
+Condition dropout makes one network three: text dropped (p_drop_text) for classifier-free
+guidance, layout dropped (p_drop_layout) so text alone works, and with p_context the first latent
+frames are given clean (video continuation); their loss is masked out.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from ..models.flow_dit import FlowDiT, FlowDiTConfig
+from ..models.io import load_component, save_component
+from ..models.text_encoder import TextEmbedding
+from ..sampling import get_sampler, guided, timesteps
+from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from .common import RunLog, autocast, lr_at, make_ema, pick_device, set_threads, to_uint8_frames, to_video_tensor, update_ema
+from .data_source import prepare_clips
+
+
+def latent_layout(layout, time_factor: int) -> torch.Tensor:
+    """Per-frame layout (N, T, 4, h, w) -> per-latent-frame (N, 4, T/ft, h, w): the mean over the frames
+    a latent frame covers, so motion within it shows as a smear in its direction."""
+    x = torch.as_tensor(layout).float()
+    n, t, c, h, w = x.shape
+    return x.reshape(n, t // time_factor, time_factor, c, h, w).mean(2).permute(0, 2, 1, 3, 4).contiguous()
+
+
+@torch.no_grad()
+def encode_latents(vae, frames, device, batch: int = 32) -> torch.Tensor:
+    """uint8 clips -> scaled latent means (N, C, t, h, w)."""
+    out = []
+    for i in range(0, len(frames), batch):
+        mean, _ = vae.encode(to_video_tensor(frames[i:i + batch]).to(device))
+        out.append(mean.cpu() * vae.config.scaling)
+    return torch.cat(out)
+
+
+def encode_captions(captions: list[str], encoder=None) -> TextEmbedding:
+    from ..models.text_encoder import shared_text_encoder
+    return (encoder or shared_text_encoder()).encode(captions)
+
+
+def make_velocity_fn(model: FlowDiT, text: TextEmbedding, layout: torch.Tensor | None,
+                     context: torch.Tensor | None = None, context_mask: torch.Tensor | None = None,
+                     drop_text: bool = False):
+    """Close over the conditions: (x, t) -> v, as the samplers want."""
+    tokens, mask, pooled = text.tokens, text.mask, text.pooled
+    if drop_text:
+        mask, pooled = torch.zeros_like(mask), torch.zeros_like(pooled)
+
+    def velocity(x, t):
+        return model(x, t, tokens, mask, pooled, layout, None, context, context_mask)
+    return velocity
+
+
+@torch.no_grad()
+def sample_latents(model: FlowDiT, text: TextEmbedding, layout: torch.Tensor | None, noise: torch.Tensor,
+                   steps: int, sampler: str = "euler", guidance: float = 1.0, shift: float = 1.0,
+                   context: torch.Tensor | None = None, context_mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Latents (B, C, t, h, w) from noise; context frames, when given, are pasted back clean."""
+    cond = make_velocity_fn(model, text, layout, context, context_mask)
+    uncond = make_velocity_fn(model, text, layout, context, context_mask, drop_text=True)
+    z = get_sampler(sampler)(guided(cond, uncond, guidance), noise, timesteps(steps, shift))
+    if context is not None:
+        keep = context_mask[:, None, :, None, None]
+        z = torch.where(keep, context, z)
+    return z
+
+
+def train_flow(config: dict, resume: str | None = None, progress: bool = True) -> dict:
+    # 1. Setup: threads, device, seeds, data -> (latents, text embeddings, layouts).
+    set_threads(int(config.get("threads", 0)))
+    device = pick_device()
+    run_dir = Path(config["run_dir"])
+    seed = int(config["seed"])
+    torch.manual_seed(seed)
+    train, val = prepare_clips(config["data"], progress=progress)
+    vae, _ = load_component(config["vae"]["dir"], config["vae"]["name"])
+    vae = vae.to(device).requires_grad_(False)
+    ft = vae.config.time_factor
+    latents = encode_latents(vae, train.frames, device)                      # (N, C, t, h, w)
+    layouts = latent_layout(train.layout, ft)                                # (N, 4, t, h, w)
+    text = encode_captions(train.captions)
+    mcfg = FlowDiTConfig(**{**config["model"], "latent_channels": latents.shape[1], "latent_frames": latents.shape[2],
+                            "latent_height": latents.shape[3], "latent_width": latents.shape[4]})
+    model = FlowDiT(mcfg).to(device)
+    ema = make_ema(model)
+    opt = torch.optim.AdamW(model.parameters(), lr=config["lr"], betas=(0.9, 0.99), weight_decay=config["weight_decay"])
+    gens = {"data": torch.Generator().manual_seed(seed), "noise": torch.Generator().manual_seed(seed + 1)}
+    steps, batch = int(config["steps"]), int(config["batch_size"])
+
+    # 2. Resume.
+    start = 0
+    if resume:
+        folder = latest_checkpoint(run_dir) if resume == "latest" else Path(resume)
+        if folder is not None:
+            start = load_checkpoint(folder, model, ema, opt, gens)["step"]
+
+    # 3. Train.
+    log = RunLog(run_dir, steps, start, "train flow", progress)
+    model.train()
+    nt = latents.shape[2]
+    for step in range(start, steps):
+        t0 = time.time()
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, config["lr"], config["warmup"], steps)
+        g = gens["noise"]
+        idx = torch.randint(len(latents), (batch,), generator=gens["data"])
+        x0, lay, emb = latents[idx].to(device), layouts[idx].to(device), text[idx]
+        t = torch.sigmoid(torch.randn(batch, generator=g)).to(device)
+        noise = torch.randn(x0.shape, generator=g).to(device)
+        tt = t[:, None, None, None, None]
+        xt = (1 - tt) * x0 + tt * noise
+        target = noise - x0
+        keep_text = torch.rand(batch, generator=g) >= config["p_drop_text"]
+        keep_layout = (torch.rand(batch, generator=g) >= config["p_drop_layout"]).to(device)
+        use_context = torch.rand(batch, generator=g) < config["p_context"]
+        n_context = torch.randint(1, config["max_context_frames"] + 1, (batch,), generator=g)
+        context_mask = (torch.arange(nt)[None] < n_context[:, None]) & use_context[:, None]
+        mask = (emb.mask & keep_text[:, None]).to(device)
+        pooled = (emb.pooled * keep_text[:, None]).to(device)
+        context_mask = context_mask.to(device)
+        with autocast(device):
+            pred = model(xt, t, emb.tokens.to(device), mask, pooled, lay, keep_layout, x0, context_mask)
+        weight = (~context_mask).float()[:, None, :, None, None].expand_as(target)
+        loss = ((pred.float() - target).pow(2) * weight).sum() / weight.sum().clamp(min=1)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config["grad_clip"])
+        opt.step()
+        update_ema(ema, model, config["ema_decay"] if step >= config["warmup"] else 0.0)
+        done = step + 1
+        log.step(done, {"loss": loss.item()}, batch / (time.time() - t0))
+        if done % config["log_every"] == 0 or done == steps:
+            log.scalars(done, {"loss": loss.item(), "grad_norm": float(grad_norm), "lr": opt.param_groups[0]["lr"]})
+        if config["sample_every"] and done % config["sample_every"] == 0 and len(val):
+            log.frames("val/samples", done, preview(ema, vae, val, config, device))
+            model.train()
+        if done % config["checkpoint_every"] == 0 or done == steps:
+            save_checkpoint(run_dir, done, model, ema, opt, gens, config, keep_last=config["keep_last"])
+    log.close()
+
+    # 4. Export: EMA weights beside a copy of the VAE, ready for the engine.
+    final = run_dir / "final"
+    info = {"recipe": config, "steps": steps, "fps": config["data"]["fps"],
+            "size": config["data"]["size"], "n_frames": config["data"]["n_frames"]}
+    save_component(ema.cpu(), final, "flow", info)
+    save_component(vae.cpu(), final, "vae", {"scaling": vae.config.scaling})
+    (final / "flow_result.json").write_text(json.dumps({"steps": steps}, indent=2))
+    return {"steps": steps}
+
+
+@torch.no_grad()
+def preview(ema: FlowDiT, vae, val, config: dict, device, n: int = 2) -> torch.Tensor:
+    """A few validation captions + layouts sampled with the EMA weights: (n, T, H, W, 3) uint8."""
+    ema.eval()
+    text = encode_captions(val.captions[:n])
+    layout = latent_layout(val.layout[:n], vae.config.time_factor).to(device)
+    c = ema.config
+    noise = torch.randn((n, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width),
+                        generator=torch.Generator().manual_seed(0)).to(device)
+    z = sample_latents(ema, text, layout, noise, config["sample_steps"], guidance=config["guidance"])
+    return to_uint8_frames(vae.decode(z / vae.config.scaling)).cpu()

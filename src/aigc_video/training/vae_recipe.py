@@ -1,0 +1,110 @@
+"""Recipe: train the VideoVAE on synthetic clips (reconstruction MSE + a small KL term).
+
+setup -> train (checkpoint every N steps, validation PSNR) -> export the EMA weights with the
+latent scaling the flow model needs. Read it top to bottom; the YAML config says every number.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..models.io import save_component
+from ..models.vae import VideoVAE, VideoVAEConfig, kl_divergence
+from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from .common import (RunLog, autocast, lr_at, make_ema, pick_device, psnr, set_threads, to_uint8_frames,
+                     to_video_tensor, update_ema)
+from .data_source import prepare_clips
+
+
+@torch.no_grad()
+def validation_psnr(vae: VideoVAE, frames, device, batch: int = 8) -> float:
+    """PSNR (dB) of mean-latent reconstructions of uint8 clips (N, T, H, W, 3)."""
+    vae.eval()
+    total, n = 0.0, 0
+    for start in range(0, len(frames), batch):
+        x = to_video_tensor(frames[start:start + batch]).to(device)
+        mean, _ = vae.encode(x)
+        rec = to_uint8_frames(vae.decode(mean)).cpu()
+        orig = torch.as_tensor(frames[start:start + batch])
+        total += (rec.float() - orig.float()).pow(2).mean().item() * len(orig)
+        n += len(orig)
+    mse = total / n
+    import math
+    return float("inf") if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+
+
+@torch.no_grad()
+def latent_scaling(vae: VideoVAE, frames, device, batch: int = 16) -> float:
+    """1 / std of the latent means over (a sample of) the clips: flow training wants unit variance."""
+    zs = [vae.encode(to_video_tensor(frames[i:i + batch]).to(device))[0].cpu() for i in range(0, len(frames), batch)]
+    return float(1.0 / torch.cat(zs).std().clamp(min=1e-6))
+
+
+def train_vae(config: dict, resume: str | None = None, progress: bool = True) -> dict:
+    # 1. Setup: threads, device, seeds, data, model, optimizer.
+    set_threads(int(config.get("threads", 0)))
+    device = pick_device()
+    run_dir = Path(config["run_dir"])
+    seed = int(config["seed"])
+    torch.manual_seed(seed)
+    train, val = prepare_clips(config["data"], progress=progress)
+    model = VideoVAE(VideoVAEConfig(**config["model"])).to(device)
+    ema = make_ema(model)
+    opt = torch.optim.AdamW(model.parameters(), lr=config["lr"], betas=(0.9, 0.99), weight_decay=0.0)
+    gens = {"data": torch.Generator().manual_seed(seed), "noise": torch.Generator().manual_seed(seed + 1)}
+    steps, batch = int(config["steps"]), int(config["batch_size"])
+
+    # 2. Resume: weights, EMA, optimizer moments, generator states, step.
+    start = 0
+    if resume:
+        folder = latest_checkpoint(run_dir) if resume == "latest" else Path(resume)
+        if folder is not None:
+            start = load_checkpoint(folder, model, ema, opt, gens)["step"]
+
+    # 3. Train.
+    log = RunLog(run_dir, steps, start, "train vae", progress)
+    frames = torch.as_tensor(train.frames)
+    model.train()
+    for step in range(start, steps):
+        t0 = time.time()
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, config["lr"], config["warmup"], steps)
+        idx = torch.randint(len(frames), (batch,), generator=gens["data"])
+        x = to_video_tensor(frames[idx]).to(device)
+        with autocast(device):
+            recon, mean, logvar = model(x, generator=gens["noise"])
+        mse = F.mse_loss(recon.float(), x)
+        kl = kl_divergence(mean.float(), logvar.float())
+        loss = mse + config["kl_weight"] * kl / x[0].numel()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config["grad_clip"])
+        opt.step()
+        update_ema(ema, model, config["ema_decay"] if step >= config["warmup"] else 0.0)
+        done = step + 1
+        log.step(done, {"loss": loss.item()}, batch / (time.time() - t0))
+        if done % config["log_every"] == 0 or done == steps:
+            log.scalars(done, {"loss": loss.item(), "mse": mse.item(), "kl": kl.item(),
+                               "grad_norm": float(grad_norm), "lr": opt.param_groups[0]["lr"]})
+        if config["val_every"] and (done % config["val_every"] == 0 or done == steps) and len(val):
+            log.scalars(done, {"val_psnr": validation_psnr(ema, val.frames, device)})
+            with torch.no_grad():
+                sample = to_video_tensor(val.frames[:2]).to(device)
+                log.frames("val/reconstruction", done, to_uint8_frames(ema.decode(ema.encode(sample)[0])).cpu())
+            model.train()
+        if done % config["checkpoint_every"] == 0 or done == steps:
+            save_checkpoint(run_dir, done, model, ema, opt, gens, config, keep_last=config["keep_last"])
+    log.close()
+
+    # 4. Export: EMA weights with the latent scaling, plus the validation PSNR for the model card.
+    result = {"steps": steps}
+    if len(val):
+        result["val_psnr"] = validation_psnr(ema, val.frames, device)
+    ema.config.scaling = latent_scaling(ema, train.frames[:256], device)
+    save_component(ema.cpu(), run_dir / "final", "vae", {"train": result, "recipe": config})
+    (run_dir / "final" / "vae_result.json").write_text(json.dumps(result, indent=2))
+    return result

@@ -1,0 +1,141 @@
+"""Recipes on tiny configs: exact resume, same seed same run, atomic checkpoints, config overrides."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from aigc_video.data.shards import ClipSet, save_shard
+from aigc_video.errors import InputError
+from aigc_video.training.checkpoint import checkpoint_dirs, latest_checkpoint
+from aigc_video.training.common import load_config, lr_at
+
+
+def moving_squares(n: int, t: int = 8, size: int = 16, seed: int = 0) -> ClipSet:
+    """Clips of one coloured square moving in a straight line, with matching layouts."""
+    rng = np.random.default_rng(seed)
+    frames = np.full((n, t, size, size, 3), 30, np.uint8)
+    layout = np.zeros((n, t, 4, size // 4, size // 4), np.float32)
+    captions, subjects = [], []
+    for i in range(n):
+        color = rng.integers(80, 255, 3)
+        x, y, dx = int(rng.integers(0, 8)), int(rng.integers(0, 10)), int(rng.choice([-1, 1]))
+        for f in range(t):
+            xx = int(np.clip(x + dx * f, 0, size - 6))
+            frames[i, f, y:y + 6, xx:xx + 6] = color
+            mask = np.zeros((size, size), np.float32)
+            mask[y:y + 6, xx:xx + 6] = 1
+            pooled = mask.reshape(size // 4, 4, size // 4, 4).mean((1, 3))
+            layout[i, f, :3] = color[:, None, None] / 255 * pooled
+            layout[i, f, 3] = pooled
+        captions.append(f"a square moves {'left' if dx < 0 else 'right'}")
+        subjects.append([{"kind": "square", "color": "red", "motion": "move", "direction": "right"}])
+    return ClipSet(frames, layout, captions, subjects)
+
+
+@pytest.fixture()
+def shard_dir(tmp_path):
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    save_shard(folder / "shard_0000", moving_squares(24), {"fake": True})
+    return folder
+
+
+def vae_config(run_dir, data_dir, steps):
+    return {"run_dir": str(run_dir), "seed": 7, "threads": 1, "steps": steps, "batch_size": 2, "lr": 1e-3,
+            "warmup": 2, "kl_weight": 1e-3, "grad_clip": 1.0, "ema_decay": 0.9, "log_every": 1, "val_every": 0,
+            "checkpoint_every": 2, "keep_last": 2,
+            "model": {"latent_channels": 4, "time_factor": 2, "space_factor": 4, "width": 16, "n_res_blocks": 1},
+            "data": {"dir": str(data_dir), "val_clips": 4}}
+
+
+def flow_config(run_dir, data_dir, vae_dir, steps):
+    return {"run_dir": str(run_dir), "seed": 7, "threads": 1, "steps": steps, "batch_size": 3, "lr": 1e-3,
+            "warmup": 2, "weight_decay": 0.0, "grad_clip": 1.0, "ema_decay": 0.9, "log_every": 1,
+            "checkpoint_every": 2, "keep_last": 3, "sample_every": 0, "sample_steps": 2, "guidance": 1.0,
+            "p_drop_text": 0.2, "p_drop_layout": 0.2, "p_context": 0.5, "max_context_frames": 1,
+            "model": {"patch": 2, "width": 32, "depth": 2, "heads": 2},
+            "vae": {"dir": str(vae_dir), "name": "vae"},
+            "data": {"dir": str(data_dir), "val_clips": 4, "fps": 12, "size": [16, 16], "n_frames": 8}}
+
+
+def weights(folder, name="model"):
+    from safetensors.torch import load_file
+    return load_file(str(folder / f"{name}.safetensors"))
+
+
+def assert_same_weights(a, b, atol=1e-6):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.allclose(a[k], b[k], atol=atol), k
+
+
+def test_vae_resume_matches_an_uninterrupted_run(tmp_path, shard_dir):
+    from aigc_video.training.vae_recipe import train_vae
+    train_vae(vae_config(tmp_path / "once", shard_dir, 4), progress=False)
+    train_vae(vae_config(tmp_path / "twice", shard_dir, 2), progress=False)
+    # The second half: same run dir, the schedule of the 4-step run, resumed from step 2.
+    cfg = vae_config(tmp_path / "twice", shard_dir, 4)
+    train_vae(cfg, resume="latest", progress=False)
+    once, twice = latest_checkpoint(tmp_path / "once"), latest_checkpoint(tmp_path / "twice")
+    assert once.name == twice.name == "step_000004"
+    for name in ("model", "ema"):
+        assert_same_weights(weights(once, name), weights(twice, name))
+    assert_same_weights(weights(once, "train_state"), weights(twice, "train_state"))
+
+
+def test_vae_run_is_reproducible_and_keeps_last_k(tmp_path, shard_dir):
+    from aigc_video.training.vae_recipe import train_vae
+    a = train_vae(vae_config(tmp_path / "a", shard_dir, 6), progress=False)
+    train_vae(vae_config(tmp_path / "b", shard_dir, 6), progress=False)
+    assert [p.name for p in checkpoint_dirs(tmp_path / "a")] == ["step_000004", "step_000006"]
+    assert_same_weights(weights(tmp_path / "a" / "final", "vae"), weights(tmp_path / "b" / "final", "vae"), atol=0)
+    exported = json.loads((tmp_path / "a" / "final" / "vae.json").read_text())
+    assert exported["config"]["scaling"] > 0 and a["val_psnr"] > 0
+    assert not list((tmp_path / "a" / "checkpoints").glob(".*tmp"))
+    lines = (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()
+    assert len(lines) == 6 and "loss" in json.loads(lines[0])
+
+
+def test_flow_resume_matches_an_uninterrupted_run(tmp_path, shard_dir):
+    from aigc_video.training.flow_recipe import train_flow
+    from aigc_video.training.vae_recipe import train_vae
+    train_vae(vae_config(tmp_path / "vae", shard_dir, 2), progress=False)
+    vae_dir = tmp_path / "vae" / "final"
+    train_flow(flow_config(tmp_path / "once", shard_dir, vae_dir, 4), progress=False)
+    train_flow(flow_config(tmp_path / "twice", shard_dir, vae_dir, 2), progress=False)
+    train_flow(flow_config(tmp_path / "twice", shard_dir, vae_dir, 4), resume="latest", progress=False)
+    once, twice = latest_checkpoint(tmp_path / "once"), latest_checkpoint(tmp_path / "twice")
+    for name in ("model", "ema"):
+        assert_same_weights(weights(once, name), weights(twice, name))
+    final = tmp_path / "once" / "final"
+    assert (final / "flow.safetensors").exists() and (final / "vae.safetensors").exists()
+
+
+def test_config_overrides_and_their_errors(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("# aigc-video train vae --config c.yaml\nsteps: 10\nmodel:\n  width: 8\n")
+    cfg = load_config(path, ["steps=3", "model.width=16"])
+    assert cfg == {"steps": 3, "model": {"width": 16}}
+    with pytest.raises(InputError, match="'stepz' is not in"):
+        load_config(path, ["stepz=3"])
+    with pytest.raises(InputError, match="not of the form key=value"):
+        load_config(path, ["steps"])
+    with pytest.raises(InputError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_lr_schedule_warms_up_then_decays():
+    lrs = [lr_at(s, 1.0, 10, 100) for s in range(100)]
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:])) and lrs[-1] == pytest.approx(0.1, abs=0.01)
+
+
+def test_train_command_parses_its_arguments():
+    import argparse
+    from aigc_video.training import command
+    parser = argparse.ArgumentParser()
+    command.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["train", "flow", "--config", "configs/flow_cpu.yaml", "steps=5", "--resume", "latest"])
+    assert (args.model, args.config, args.resume, args.func) == (
+        "flow", ["configs/flow_cpu.yaml", "steps=5"], "latest", command.run)
