@@ -1,0 +1,309 @@
+"""Backgrounds (with time of day), their animated layers (sea waves) and weather.
+
+A background is drawn once per shot into an RGBA array (skia's gradients are slow per frame, a
+numpy copy is not); only what moves is drawn per frame: waves under the camera, rain and snow in
+screen space. Colours are kept soft and low in saturation where objects usually are (the middle
+of the frame), so that the named colours of objects stand out for viewers and detectors.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import skia
+
+Color = tuple[int, int, int]
+
+# Sky gradients (top, bottom) by time of day.
+SKY: dict[str, tuple[Color, Color]] = {
+    "day": ((118, 160, 208), (202, 219, 232)),
+    "dawn": ((112, 124, 172), (234, 198, 182)),
+    "dusk": ((66, 66, 118), (226, 162, 122)),
+    "night": ((10, 14, 34), (38, 46, 80)),
+}
+# Multiplier on ground colours by time of day.
+GROUND_TINT: dict[str, tuple[float, float, float]] = {
+    "day": (1.0, 1.0, 1.0),
+    "dawn": (0.9, 0.85, 0.88),
+    "dusk": (0.8, 0.68, 0.64),
+    "night": (0.3, 0.34, 0.48),
+}
+HORIZON = 0.56  # horizon height (fraction of the frame) for landscapes
+
+
+def _rgb(c: Color, alpha: float = 1.0) -> int:
+    return skia.ColorSetARGB(int(round(255 * alpha)), int(c[0]), int(c[1]), int(c[2]))
+
+
+def _tint(c: Color, time: str) -> Color:
+    t = GROUND_TINT[time]
+    return tuple(int(round(v * k)) for v, k in zip(c, t))  # type: ignore[return-value]
+
+
+def _vgrad(canvas: skia.Canvas, x0: float, y0: float, x1: float, y1: float,
+           colors: list[Color], positions: list[float] | None = None) -> None:
+    """Fill a rectangle with a vertical gradient."""
+    shader = skia.GradientShader.MakeLinear([skia.Point(0, y0), skia.Point(0, y1)],
+                                            [_rgb(c) for c in colors], positions)
+    canvas.drawRect(skia.Rect(x0, y0, x1, y1), skia.Paint(Shader=shader, AntiAlias=False))
+
+
+def _fill(canvas: skia.Canvas, path: skia.Path, color: Color, alpha: float = 1.0) -> None:
+    canvas.drawPath(path, skia.Paint(Color=_rgb(color, alpha), AntiAlias=True))
+
+
+def _sky(canvas, w, h, time, bottom: float = 1.0) -> None:
+    top, low = SKY[time]
+    _vgrad(canvas, 0, 0, w, h * bottom, [top, low])
+
+
+def _stars(canvas, w, h, rng, y_max: float, density: float = 1.0) -> None:
+    """Small white dots in the top y_max of the frame, some brighter."""
+    n = int(density * 160 * min(1.0, math.sqrt(w * h) / 600) + 10)
+    unit = h / 720
+    for _ in range(n):
+        x, y = rng.random() * w, rng.random() * h * y_max
+        r = max(0.5, unit * (0.7 + 1.3 * rng.random() ** 3))
+        canvas.drawCircle(x, y, r, skia.Paint(Color=_rgb((255, 250, 235), 0.35 + 0.6 * rng.random()), AntiAlias=True))
+
+
+def _hill(w, h, y_base: float, amp: float, rng, waves: int = 2) -> skia.Path:
+    """A gently rolling filled band from y_base (fraction of h) down to the bottom."""
+    p = skia.Path()
+    phase = [rng.random() * 2 * math.pi for _ in range(waves)]
+    freq = [1.0 + rng.random() * 1.5 for _ in range(waves)]
+    xs = np.linspace(0, w, 48)
+    ys = y_base * h + amp * h * sum(np.sin(2 * math.pi * f * xs / w + ph) for f, ph in zip(freq, phase)) / waves
+    p.moveTo(0, h)
+    for x, y in zip(xs, ys):
+        p.lineTo(float(x), float(y))
+    p.lineTo(w, h)
+    p.close()
+    return p
+
+
+def _clouds(canvas, w, h, rng, alpha: float, y_max: float = 0.3) -> None:
+    for _ in range(3 + int(rng.integers(0, 3))):
+        cx, cy, s = rng.random() * w, (0.06 + rng.random() * (y_max - 0.06)) * h, (0.05 + 0.05 * rng.random()) * h
+        puff = skia.Path()
+        for dx, dy, r in ((-1.2, 0.2, 0.8), (0, -0.2, 1.1), (1.2, 0.2, 0.8), (0.5, 0.35, 0.8), (-0.5, 0.35, 0.8)):
+            puff.addCircle(cx + dx * s * 1.4, cy + dy * s, r * s)
+        puff.setFillType(skia.PathFillType.kWinding)
+        _fill(canvas, puff, (250, 251, 253), alpha)
+
+
+def plain(canvas, w, h, rng, time) -> None:
+    _vgrad(canvas, 0, 0, w, h, [_tint((234, 232, 228), time), _tint((206, 204, 200), time)])
+
+
+def day_sky(canvas, w, h, rng, time) -> None:
+    _sky(canvas, w, h, time)
+    if time == "night":
+        _stars(canvas, w, h, rng, 0.9)
+    else:
+        _clouds(canvas, w, h, rng, 0.5 if time == "day" else 0.3)
+
+
+def night_sky(canvas, w, h, rng, time) -> None:
+    top, low = SKY["night"]
+    glow = {"dusk": (70, 54, 84), "dawn": (62, 62, 96)}.get(time, low)
+    _vgrad(canvas, 0, 0, w, h, [top, low, glow], [0.0, 0.75, 1.0])
+    _stars(canvas, w, h, rng, 1.0, density=1.6)
+
+
+def sunset(canvas, w, h, rng, time) -> None:
+    dark = 0.55 if time == "night" else 1.0
+    sky = [tuple(int(v * dark) for v in c) for c in ((62, 58, 108), (176, 118, 128), (236, 172, 118))]
+    _vgrad(canvas, 0, 0, w, h * 0.74, sky, [0.0, 0.6, 1.0])
+    sun_x = (0.25 + 0.5 * rng.random()) * w
+    canvas.drawCircle(sun_x, h * 0.74, 0.13 * h, skia.Paint(Color=_rgb((250, 206, 136), 0.85), AntiAlias=True))
+    _fill(canvas, _hill(w, h, 0.74, 0.02, rng), (int(70 * dark), int(50 * dark), int(68 * dark)))
+    _fill(canvas, _hill(w, h, 0.84, 0.03, rng), (int(50 * dark), int(36 * dark), int(52 * dark)))
+
+
+def sea(canvas, w, h, rng, time) -> None:
+    _sky(canvas, w, h, time, bottom=0.5)
+    if time == "night":
+        _stars(canvas, w, h, rng, 0.45)
+    else:
+        _clouds(canvas, w, h, rng, 0.45, y_max=0.25)
+    _vgrad(canvas, 0, h * 0.5, w, h, [_tint((96, 138, 164), time), _tint((42, 86, 120), time)])
+
+
+def grass(canvas, w, h, rng, time) -> None:
+    _sky(canvas, w, h, time, bottom=HORIZON + 0.04)
+    if time == "night":
+        _stars(canvas, w, h, rng, HORIZON)
+    else:
+        _clouds(canvas, w, h, rng, 0.45, y_max=0.25)
+    _fill(canvas, _hill(w, h, HORIZON, 0.03, rng), _tint((150, 176, 124), time))
+    _fill(canvas, _hill(w, h, HORIZON + 0.1, 0.025, rng), _tint((126, 160, 100), time))
+    _fill(canvas, _hill(w, h, HORIZON + 0.28, 0.02, rng), _tint((112, 148, 90), time))
+
+
+def desert(canvas, w, h, rng, time) -> None:
+    top, _ = SKY[time]
+    _vgrad(canvas, 0, 0, w, h * (HORIZON + 0.04), [top, _tint((236, 224, 204), time)])
+    if time == "night":
+        _stars(canvas, w, h, rng, HORIZON)
+    _fill(canvas, _hill(w, h, HORIZON, 0.04, rng), _tint((228, 204, 158), time))
+    _fill(canvas, _hill(w, h, HORIZON + 0.14, 0.05, rng), _tint((216, 190, 142), time))
+    _fill(canvas, _hill(w, h, HORIZON + 0.3, 0.04, rng), _tint((204, 176, 128), time))
+
+
+def snow(canvas, w, h, rng, time) -> None:
+    top, _ = SKY[time]
+    _vgrad(canvas, 0, 0, w, h * (HORIZON + 0.04), [top, _tint((226, 232, 240), time)])
+    if time == "night":
+        _stars(canvas, w, h, rng, HORIZON)
+    _fill(canvas, _hill(w, h, HORIZON, 0.03, rng), _tint((214, 224, 238), time))
+    _fill(canvas, _hill(w, h, HORIZON + 0.12, 0.04, rng), _tint((238, 242, 248), time))
+    _fill(canvas, _hill(w, h, HORIZON + 0.3, 0.03, rng), _tint((228, 234, 244), time))
+
+
+def city(canvas, w, h, rng, time) -> None:
+    _sky(canvas, w, h, time)
+    if time == "night":
+        _stars(canvas, w, h, rng, 0.4, density=0.6)
+    lit = time in ("night", "dusk")
+    unit = h / 360
+    for layer, (base, top_lo, top_hi) in enumerate((((150, 158, 172), 0.38, 0.6), ((112, 120, 136), 0.5, 0.72))):
+        x = -rng.random() * 0.05 * w
+        body = _tint(base, time)
+        while x < w:
+            bw = (0.07 + 0.08 * rng.random()) * w
+            top = (top_lo + (top_hi - top_lo) * rng.random()) * h
+            canvas.drawRect(skia.Rect(x, top, x + bw - 2 * unit, h), skia.Paint(Color=_rgb(body), AntiAlias=True))
+            if layer == 1 or lit:
+                wx_step, wy_step, win = 9 * unit, 11 * unit, 4 * unit
+                yy = top + 6 * unit
+                while yy < h * 0.93:
+                    xx = x + 5 * unit
+                    while xx + win < x + bw - 6 * unit:
+                        if lit:
+                            on = rng.random() < 0.35
+                            color = (244, 210, 122) if on else tuple(min(255, int(c * 1.15)) for c in body)
+                        else:
+                            color = tuple(min(255, int(c * 1.18)) for c in body)
+                        canvas.drawRect(skia.Rect(xx, yy, xx + win, yy + win * 1.3), skia.Paint(Color=_rgb(color)))
+                        xx += wx_step
+                    yy += wy_step
+            x += bw
+    canvas.drawRect(skia.Rect(0, h * 0.93, w, h), skia.Paint(Color=_rgb(_tint((84, 86, 94), time))))
+
+
+def space(canvas, w, h, rng, time) -> None:
+    _vgrad(canvas, 0, 0, w, h, [(6, 6, 16), (18, 14, 36)])
+    glow = skia.GradientShader.MakeRadial(skia.Point(w * 0.3, h * 0.6), 0.5 * h,
+                                          [_rgb((90, 60, 130), 0.22), _rgb((90, 60, 130), 0.0)])
+    canvas.drawPaint(skia.Paint(Shader=glow))
+    _stars(canvas, w, h, rng, 1.0, density=2.0)
+    corner = int(rng.integers(0, 2))
+    cx, cy, r = (0.88 if corner else 0.12) * w, 0.2 * h, 0.11 * h
+    ring = skia.Paint(Color=_rgb((196, 184, 160), 0.7), Style=skia.Paint.kStroke_Style, StrokeWidth=0.018 * h, AntiAlias=True)
+    canvas.save()
+    canvas.translate(cx, cy)
+    canvas.rotate(-18)
+    canvas.drawArc(skia.Rect(-2 * r, -0.5 * r, 2 * r, 0.5 * r), 180, 180, False, ring)
+    canvas.drawCircle(0, 0, r, skia.Paint(Color=_rgb((158, 126, 110)), AntiAlias=True))
+    canvas.drawRect(skia.Rect(-r, -0.18 * r, r, 0.02 * r), skia.Paint(Color=_rgb((132, 104, 94), 0.8), AntiAlias=True))
+    canvas.drawArc(skia.Rect(-2 * r, -0.5 * r, 2 * r, 0.5 * r), 0, 180, False, ring)
+    canvas.restore()
+
+
+DRAW: dict[str, Callable] = {
+    "plain": plain, "day_sky": day_sky, "night_sky": night_sky, "sunset": sunset, "sea": sea,
+    "grass": grass, "desert": desert, "snow": snow, "city": city, "space": space,
+}
+
+
+def draw_static(background: str, time: str, weather: str, width: int, height: int,
+                rng: np.random.Generator) -> np.ndarray:
+    """The still part of a background: (height, width, 3) uint8, weather's dimming included."""
+    rgba = np.zeros((height, width, 4), np.uint8)
+    surface = skia.Surface(rgba, skia.ColorType.kRGBA_8888_ColorType, skia.AlphaType.kPremul_AlphaType)
+    canvas = surface.getCanvas()
+    canvas.clear(skia.ColorBLACK)
+    DRAW[background](canvas, width, height, rng, time)
+    del canvas, surface
+    rgb = rgba[..., :3].astype(np.float32)
+    if weather in ("rain", "snow"):
+        # Overcast: colours drain toward gray; rain darkens, snow lightens.
+        gray = rgb @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+        rgb = 0.45 * rgb + 0.55 * gray[..., None]
+        rgb = rgb * 0.82 if weather == "rain" else rgb * 0.9 + 22
+    return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+
+
+@dataclass
+class Waves:
+    """Moving crests on the sea, drawn per frame under the camera."""
+    width: int
+    height: int
+    time: str
+    rows: list[tuple[skia.Path, float, float]] = field(default_factory=list)  # (path, wavelength px, speed px/frame)
+
+    def __post_init__(self) -> None:
+        w, h = self.width, self.height
+        for k in range(6):
+            y = h * (0.54 + 0.075 * k * (1 + 0.15 * k))
+            wavelength = w * (0.06 + 0.025 * k)
+            amp = h * (0.004 + 0.0025 * k)
+            xs = np.arange(-wavelength, w + 2 * wavelength, wavelength / 8)
+            path = skia.Path()
+            path.moveTo(float(xs[0]), y)
+            for x in xs[1:]:
+                path.lineTo(float(x), float(y + amp * math.sin(2 * math.pi * x / wavelength)))
+            self.rows.append((path, wavelength, (0.4 + 0.35 * k) * h / 360))
+        self.paint = skia.Paint(Color=_rgb(_tint((178, 206, 222), self.time), 0.45), AntiAlias=True,
+                                Style=skia.Paint.kStroke_Style, StrokeWidth=max(1.0, 0.004 * h))
+
+    def draw(self, canvas: skia.Canvas, frame: int, paint: skia.Paint | None = None) -> None:
+        paint = paint or self.paint
+        for k, (path, wavelength, speed) in enumerate(self.rows):
+            shift = (frame * speed * (1 if k % 2 else -1)) % wavelength
+            canvas.save()
+            canvas.translate(-shift, 0)
+            canvas.drawPath(path, paint)
+            canvas.restore()
+
+
+class Weather:
+    """Rain streaks or snow flakes, falling over the whole frame, seeded."""
+
+    def __init__(self, kind: str, width: int, height: int, fps: int, rng: np.random.Generator):
+        self.kind, self.w, self.h, self.fps = kind, width, height, fps
+        n = int(np.clip(width * height / 3000, 40, 320))
+        self.pos = rng.random((n, 2))                                  # normalized start (x, y)
+        depth = 0.5 + 0.5 * rng.random(n)                              # near flakes fall faster
+        if kind == "rain":
+            self.vel = np.stack([np.full(n, 0.12), 1.6 * depth], 1)   # frame heights per second
+            self.length = 0.05 * depth
+            self.paint = skia.Paint(Color=_rgb((205, 214, 228), 0.55), AntiAlias=True,
+                                    StrokeWidth=max(1.0, 0.0028 * height))
+        else:
+            self.vel = np.stack([np.full(n, 0.03), 0.16 * depth], 1)
+            self.sway = rng.random(n) * 2 * math.pi
+            self.big = depth > 0.75
+            self.paints = [skia.Paint(Color=_rgb((250, 252, 255), a), AntiAlias=True, StrokeCap=skia.Paint.kRound_Cap,
+                                      StrokeWidth=max(1.5, s * height)) for a, s in ((0.75, 0.008), (0.9, 0.014))]
+
+    def draw(self, canvas: skia.Canvas, frame: int) -> None:
+        t = frame / self.fps
+        # y is in frame heights, x in frame widths; wrap so particles re-enter at the top.
+        x = np.mod(self.pos[:, 0] + self.vel[:, 0] * t * self.h / self.w, 1.0) * self.w
+        y = (np.mod(self.pos[:, 1] + self.vel[:, 1] * t, 1.1) - 0.05) * self.h
+        if self.kind == "rain":
+            dx = self.vel[:, 0] / self.vel[:, 1] * self.length * self.h
+            seg = np.empty((2 * len(x), 2), np.float32)
+            seg[0::2, 0], seg[0::2, 1] = x, y
+            seg[1::2, 0], seg[1::2, 1] = x + dx, y + self.length * self.h
+            canvas.drawPoints(skia.Canvas.kLines_PointMode, [skia.Point(a, b) for a, b in seg.tolist()], self.paint)
+        else:
+            x = x + 0.012 * self.h * np.sin(2 * math.pi * 0.4 * t + self.sway)
+            for big, paint in ((False, self.paints[0]), (True, self.paints[1])):
+                sel = self.big == big
+                canvas.drawPoints(skia.Canvas.kPoints_PointMode,
+                                  [skia.Point(a, b) for a, b in zip(x[sel].tolist(), y[sel].tolist())], paint)
