@@ -40,7 +40,7 @@ def random_subject(rng: np.random.Generator) -> Subject:
         direction = _choice(rng, DIRECTIONS) if motion in DIRECTED_MOTIONS else None
         if not is_held_out(color, kind, motion, direction):
             break
-    speed = _choice(rng, SPEEDS, p=[0.2, 0.6, 0.2])
+    speed = _choice(rng, SPEEDS, p=[0.2, 0.6, 0.2]) if motion != "still" else "normal"
     count = 1 if rng.random() < 0.85 else int(rng.integers(2, 4))
     return Subject(kind=kind, color=color, size=_choice(rng, SIZES), count=count,
                    action=Action(motion=motion, direction=direction, speed=speed))
@@ -129,7 +129,10 @@ class SyntheticClips:
         from ..scene.render import render_shot
         shot, rng = self.shot(index)
         w, h = self.size
-        shot_plan = plan(Storyboard(shots=[shot]), size=(w, h), fps=self.fps,
+        # The plan only uses the aspect ratio; plan at a multiple of the size that passes the
+        # pipeline's minimum side (64), render at the training size.
+        k = -(-64 // min(w, h))
+        shot_plan = plan(Storyboard(shots=[shot]), size=(2 * k * w // 2, 2 * k * h // 2), fps=self.fps,
                          seed=int(rng.integers(0, 2**31 - 1))).shots[0]
         frames = render_shot(shot_plan, w, h)
         layout = rasterize_layout(shot_plan, w, h, self.layout_factor)

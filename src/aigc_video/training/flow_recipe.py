@@ -87,6 +87,7 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
     latents = encode_latents(vae, train.frames, device)                      # (N, C, t, h, w)
     layouts = latent_layout(train.layout, ft)                                # (N, 4, t, h, w)
     text = encode_captions(train.captions)
+    del train  # the frames (~1 GB at the default size) are not needed once encoded
     mcfg = FlowDiTConfig(**{**config["model"], "latent_channels": latents.shape[1], "latent_frames": latents.shape[2],
                             "latent_height": latents.shape[3], "latent_width": latents.shape[4]})
     model = FlowDiT(mcfg).to(device)

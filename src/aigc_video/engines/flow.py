@@ -1,0 +1,122 @@
+"""Engine "flow": the learned model. Caption + layout -> FlowDiT latents -> VideoVAE decode -> upscale.
+
+Shots longer than the model's native clip are continued window by window: each new window is
+sampled with the last latent frame(s) of the previous one given as clean context (the model was
+trained for this), so motion carries on instead of looping. All latent frames of a shot are then
+decoded together (the decoder is convolutional in time), so no seam is left by the decoder either.
+
+Upscaler: bicubic (torch.nn.functional.interpolate) from the native size to the requested size,
+then a mild unsharp mask (amount 0.5, Gaussian sigma = half the scale factor), which restores
+the edge contrast the bicubic kernel spreads. A requested aspect ratio other than the native one
+is reached by stretching.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..scene.sceneplan import ShotPlan
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "flow"
+
+
+class FlowEngine:
+    name = "flow"
+
+    def __init__(self, checkpoint: str | os.PathLike | None = None, steps: int = 8, sampler: str = "euler",
+                 guidance: float = 1.0, shift: float = 1.0, use_layout: bool = True, context_frames: int = 1,
+                 sharpen: float = 0.5, threads: int = 0):
+        import torch
+
+        from ..models.io import load_component
+        from ..sampling import get_sampler, timesteps
+        folder = Path(checkpoint) if checkpoint is not None else DEFAULT_CHECKPOINT
+        if not (folder / "flow.json").exists():
+            raise InputError(f"flow checkpoint {str(folder)!r} has no flow.json; train one with "
+                             f"`aigc-video train flow --config configs/flow_cpu.yaml`")
+        get_sampler(sampler)
+        timesteps(steps, shift)
+        self.model, self.meta = load_component(folder, "flow")
+        self.vae, _ = load_component(folder, "vae")
+        c = self.model.config
+        if not 1 <= context_frames < c.latent_frames:
+            raise InputError(f"context_frames {context_frames} must be in 1..{c.latent_frames - 1}")
+        if threads > 0:
+            torch.set_num_threads(threads)
+        self.steps, self.sampler, self.guidance, self.shift = steps, sampler, guidance, shift
+        self.use_layout, self.context_frames, self.sharpen = use_layout, context_frames, sharpen
+        self.ft, self.fs = self.vae.config.time_factor, self.vae.config.space_factor
+        self.native_w, self.native_h = c.latent_width * self.fs, c.latent_height * self.fs
+        self.window = c.latent_frames * self.ft          # native clip length in frames
+
+    def latents(self, shot: ShotPlan):
+        """Sample all latent frames of a shot: (1, C, n_latent, h, w)."""
+        import torch
+
+        from ..data.layout import rasterize_layout
+        from ..models.text_encoder import shared_text_encoder
+        from ..training.flow_recipe import latent_layout, sample_latents
+        c = self.model.config
+        # 1. Conditions: caption tokens, layout per latent frame over the whole shot.
+        text = shared_text_encoder().encode([shot.caption])
+        new_per_window = c.latent_frames - self.context_frames
+        n_latent = max(c.latent_frames, -(-shot.n_frames // self.ft))
+        n_windows = 1 + max(0, -(-(n_latent - c.latent_frames) // new_per_window))
+        n_latent = c.latent_frames + (n_windows - 1) * new_per_window
+        layout = None
+        if self.use_layout:
+            frames = rasterize_layout(shot, self.native_w, self.native_h, self.fs)       # (T, 4, h, w)
+            pad = n_latent * self.ft - len(frames)
+            frames = np.concatenate([frames, np.repeat(frames[-1:], pad, axis=0)]) if pad > 0 else frames
+            layout = latent_layout(frames[None, :n_latent * self.ft], self.ft)          # (1, 4, n_latent, h, w)
+        # 2. Windows: the first from noise, each next one continuing from the last context frames.
+        g = torch.Generator().manual_seed(int(shot.seed))
+        shape = (1, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width)
+        z_all = torch.zeros(1, c.latent_channels, n_latent, c.latent_height, c.latent_width)
+        for w in range(n_windows):
+            start = w * new_per_window
+            noise = torch.randn(shape, generator=g)
+            lay = None if layout is None else layout[:, :, start:start + c.latent_frames]
+            context = context_mask = None
+            if w:
+                context = torch.zeros(shape)
+                context[:, :, :self.context_frames] = z_all[:, :, start:start + self.context_frames]
+                context_mask = torch.arange(c.latent_frames)[None] < self.context_frames
+            z = sample_latents(self.model, text, lay, noise, self.steps, self.sampler, self.guidance, self.shift,
+                               context, context_mask)
+            z_all[:, :, start:start + c.latent_frames] = z
+        return z_all
+
+    def generate(self, shot: ShotPlan, width: int, height: int, fps: int) -> np.ndarray:
+        import torch
+        from ..training.common import to_uint8_frames
+        with torch.no_grad():
+            z = self.latents(shot)
+            video = self.vae.decode(z / self.vae.config.scaling)                  # (1, 3, T, h, w)
+            video = video[:, :, :shot.n_frames]
+            video = upscale(video[0].transpose(0, 1), height, width, self.sharpen)  # (T, 3, H, W)
+            return to_uint8_frames(video.transpose(0, 1)[None])[0].numpy()
+
+
+def upscale(frames, height: int, width: int, sharpen: float = 0.5):
+    """(T, 3, h, w) in [-1, 1] -> (T, 3, height, width): bicubic, then an unsharp mask."""
+    import torch
+    import torch.nn.functional as F
+    h, w = frames.shape[-2:]
+    if (h, w) == (height, width):
+        return frames
+    out = F.interpolate(frames, size=(height, width), mode="bicubic", align_corners=False)
+    sigma = 0.5 * max(height / h, width / w)
+    if sharpen > 0 and sigma >= 0.5:
+        radius = max(1, int(round(2 * sigma)))
+        x = torch.arange(-radius, radius + 1, dtype=out.dtype)
+        k = torch.exp(-0.5 * (x / sigma) ** 2)
+        k = k / k.sum()
+        c = out.shape[1]
+        blurred = F.conv2d(F.pad(out, (radius, radius, 0, 0), mode="replicate"), k.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+        blurred = F.conv2d(F.pad(blurred, (0, 0, radius, radius), mode="replicate"), k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+        out = out + sharpen * (out - blurred)
+    return out.clamp(-1, 1)

@@ -1,0 +1,77 @@
+"""Engine "flow" with a tiny untrained checkpoint: shapes, determinism, continuation, upscaling."""
+import numpy as np
+import pytest
+import torch
+
+from aigc_video.engines.flow import FlowEngine, upscale
+from aigc_video.errors import InputError
+from aigc_video.models.flow_dit import FlowDiT, FlowDiTConfig
+from aigc_video.models.io import save_component
+from aigc_video.models.vae import VideoVAE, VideoVAEConfig
+from aigc_video.scene import plan
+from aigc_video.storyboard import Action, Shot, Storyboard, Subject
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ckpt")
+    torch.manual_seed(0)
+    vae = VideoVAE(VideoVAEConfig(latent_channels=4, time_factor=2, space_factor=4, width=16, n_res_blocks=1))
+    dit = FlowDiT(FlowDiTConfig(latent_channels=4, latent_frames=4, latent_height=4, latent_width=4, patch=2,
+                                width=32, depth=2, heads=2))
+    with torch.no_grad():
+        for p in dit.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    save_component(vae, folder, "vae")
+    save_component(dit, folder, "flow", {"fps": 12, "size": [16, 16], "n_frames": 8})
+    return folder
+
+
+def shot_plan(seconds: float, fps: int = 8):
+    shot = Shot(text="a red ball moves right", duration_s=seconds,
+                subjects=[Subject("circle", "red", action=Action("move", "right"))])
+    return plan(Storyboard(shots=[shot]), size=(64, 64), fps=fps, seed=1).shots[0]
+
+
+def test_generate_shape_dtype_and_determinism(checkpoint):
+    engine = FlowEngine(checkpoint, steps=2)
+    shot = shot_plan(1.0)
+    a = engine.generate(shot, 64, 48, 8)
+    assert a.shape == (shot.n_frames, 48, 64, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, engine.generate(shot, 64, 48, 8))
+
+
+def test_long_shots_are_continued_not_looped(checkpoint):
+    engine = FlowEngine(checkpoint, steps=2, context_frames=1)
+    shot = shot_plan(3.0)                          # 24 frames: 1 window of 8 then continuations of 6
+    z = engine.latents(shot)
+    assert z.shape[2] == 4 + 3 * 3                 # latent frames: 4, then 3 new per window
+    frames = engine.generate(shot, 64, 64, 8)
+    assert frames.shape[0] == 24
+    # The continuation windows are new samples, not a copy of the first window.
+    assert not torch.allclose(z[:, :, 4:8], z[:, :, 0:4])
+
+
+def test_text_only_mode_differs_from_layout_mode(checkpoint):
+    shot = shot_plan(1.0)
+    with_layout = FlowEngine(checkpoint, steps=2).generate(shot, 64, 64, 8)
+    text_only = FlowEngine(checkpoint, steps=2, use_layout=False).generate(shot, 64, 64, 8)
+    assert not np.array_equal(with_layout, text_only)
+
+
+def test_bad_options_are_refused(checkpoint, tmp_path):
+    with pytest.raises(InputError, match="no flow.json"):
+        FlowEngine(tmp_path)
+    with pytest.raises(InputError, match="context_frames 4"):
+        FlowEngine(checkpoint, context_frames=4)
+    with pytest.raises(InputError, match="sampler 'x'"):
+        FlowEngine(checkpoint, sampler="x")
+
+
+def test_upscale_keeps_flat_regions_and_reaches_the_size():
+    frames = torch.full((2, 3, 8, 8), 0.25)
+    frames[:, :, :, 4:] = -0.5
+    out = upscale(frames, 32, 40)
+    assert out.shape == (2, 3, 32, 40)
+    assert torch.allclose(out[:, :, :, :8], torch.tensor(0.25), atol=1e-3)
+    assert torch.allclose(out[:, :, :, -8:], torch.tensor(-0.5), atol=1e-3)
