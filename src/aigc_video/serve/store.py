@@ -236,6 +236,8 @@ class JobStore:
 
     def claim(self, worker_id: str, worker_pid: int) -> Job | None:
         """Take the oldest queued job; atomic, so two workers never take the same one."""
+        if self.db.execute("SELECT 1 FROM jobs WHERE state = ? LIMIT 1", (QUEUED,)).fetchone() is None:
+            return None  # idle polling stays read-only: no write lock taken
         return self._one(
             "UPDATE jobs SET state = ?, worker_id = ?, worker_pid = ?, started_at = ?, "
             "attempts = attempts + 1, version = version + 1 "

@@ -1,0 +1,93 @@
+"""End to end in headless Chromium: type a prompt, watch the storyboard and progress, play the video."""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+                       reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (apt: chromium chromium-driver)"),
+]
+selenium = pytest.importorskip("selenium")
+pytest.importorskip("httpx")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+from aigc_video.serve.process import ServerProcess  # noqa: E402
+
+PROMPT = "A red ball bounces on the grass. Two white stars spin slowly in the night sky."
+SCREENSHOT_COPY = Path("/tmp/studio.png")  # one copy outside pytest's tmp tree, to look at
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                "--autoplay-policy=no-user-gesture-required", "--window-size=1400,1500"):
+        options.add_argument(arg)
+    # Selenium's own driver download cannot work offline: use the system chromedriver.
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_type_a_prompt_and_watch_the_video_play(tmp_path, browser):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with ServerProcess(data_dir) as server:
+        browser.get(server.url + "/")
+        wait = WebDriverWait(browser, 90, poll_frequency=0.05)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#engine option"))
+
+        # 1. Type a script, pick a small size and draft quality, submit.
+        browser.find_element(By.ID, "text").send_keys(PROMPT)
+        Select(browser.find_element(By.ID, "size")).select_by_value("320x180")
+        Select(browser.find_element(By.ID, "quality")).select_by_value("12")
+        browser.find_element(By.ID, "submit").click()
+
+        # 2. The storyboard appears while the job is still running; the stages fill up.
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#storyboard .shot"))
+        state_at_storyboard = browser.find_element(By.ID, "job-state").text.lower()
+        shots = browser.find_elements(By.CSS_SELECTOR, "#storyboard .shot")
+        assert len(shots) == 2 and "ball" in shots[0].text and "star" in shots[1].text
+        wait.until(lambda d: d.find_element(By.ID, "job-state").text.lower() in ("done", "failed"))
+        assert browser.find_element(By.ID, "job-state").text.lower() == "done", \
+            browser.find_element(By.ID, "job-error").text
+        assert state_at_storyboard in ("running", "done")
+        stages = browser.find_elements(By.CSS_SELECTOR, "#stages .stage.complete")
+        assert len(stages) == 5
+
+        # 3. The video really plays: it has a picture, and time moves.
+        player = browser.find_element(By.ID, "player")
+        wait.until(lambda d: d.execute_script("return arguments[0].readyState", player) >= 2)
+        browser.execute_script("arguments[0].muted = true; arguments[0].play();", player)
+        t0 = browser.execute_script("return arguments[0].currentTime", player)
+        wait.until(lambda d: d.execute_script("return arguments[0].currentTime", player) > t0 + 0.3)
+        width, error = browser.execute_script(
+            "return [arguments[0].videoWidth, arguments[0].error && arguments[0].error.message]", player)
+        assert width == 320 and error is None
+        browser.execute_script("arguments[0].pause(); arguments[0].currentTime = 1.0;", player)
+
+        # 4. Downloads and the history gallery with its thumbnail.
+        href = browser.find_element(By.ID, "dl-video").get_attribute("href")
+        assert href.startswith(server.url + "/api/jobs/") and href.endswith("/video?download=true")
+        assert server.client.get(href).headers["content-disposition"].startswith("attachment")
+        wait.until(lambda d: d.execute_script(
+            "const img = document.querySelector('#gallery .card img');"
+            "return img !== null && img.complete && img.naturalWidth > 0"))
+
+        time.sleep(0.3)  # let the seek paint a frame for the screenshot
+        shot = tmp_path / "studio.png"
+        assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+        if os.access(SCREENSHOT_COPY.parent, os.W_OK):
+            shutil.copyfile(shot, SCREENSHOT_COPY)
