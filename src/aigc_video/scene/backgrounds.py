@@ -8,7 +8,6 @@ of the frame), so that the named colours of objects stand out for viewers and de
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -237,16 +236,14 @@ def draw_static(background: str, time: str, weather: str, width: int, height: in
     return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
 
 
-@dataclass
 class Waves:
     """Moving crests on the sea, drawn per frame under the camera."""
-    width: int
-    height: int
-    time: str
-    rows: list[tuple[skia.Path, float, float]] = field(default_factory=list)  # (path, wavelength px, speed px/frame)
 
-    def __post_init__(self) -> None:
-        w, h = self.width, self.height
+    def __init__(self, width: int, height: int, time: str):
+        w, h = width, height
+        self.rows: list[tuple[skia.Path, float, float]] = []  # (path, wavelength px, speed px/frame)
+        self.spans: list[tuple[float, float]] = []            # (y0, y1) each row may touch
+        stroke = max(1.0, 0.004 * h)
         for k in range(6):
             y = h * (0.54 + 0.075 * k * (1 + 0.15 * k))
             wavelength = w * (0.06 + 0.025 * k)
@@ -257,52 +254,73 @@ class Waves:
             for x in xs[1:]:
                 path.lineTo(float(x), float(y + amp * math.sin(2 * math.pi * x / wavelength)))
             self.rows.append((path, wavelength, (0.4 + 0.35 * k) * h / 360))
-        self.paint = skia.Paint(Color=_rgb(_tint((178, 206, 222), self.time), 0.45), AntiAlias=True,
-                                Style=skia.Paint.kStroke_Style, StrokeWidth=max(1.0, 0.004 * h))
+            self.spans.append((y - amp - stroke, y + amp + stroke))
+        self.paint = skia.Paint(Color=_rgb(_tint((178, 206, 222), time), 0.45), AntiAlias=True,
+                                Style=skia.Paint.kStroke_Style, StrokeWidth=stroke)
 
-    def draw(self, canvas: skia.Canvas, frame: int, paint: skia.Paint | None = None) -> None:
-        paint = paint or self.paint
+    def draw(self, canvas: skia.Canvas, frame: int) -> None:
         for k, (path, wavelength, speed) in enumerate(self.rows):
             shift = (frame * speed * (1 if k % 2 else -1)) % wavelength
             canvas.save()
             canvas.translate(-shift, 0)
-            canvas.drawPath(path, paint)
+            canvas.drawPath(path, self.paint)
             canvas.restore()
 
 
 class Weather:
-    """Rain streaks or snow flakes, falling over the whole frame, seeded."""
+    """Rain streaks or snow flakes falling over the whole frame (screen space), seeded.
+
+    Rates are per second at `fps`; particles wrap around so the weather never runs out."""
 
     def __init__(self, kind: str, width: int, height: int, fps: int, rng: np.random.Generator):
         self.kind, self.w, self.h, self.fps = kind, width, height, fps
-        n = int(np.clip(width * height / 3000, 40, 320))
+        n = int(np.clip(width * height / 4500, 40, 220))
         self.pos = rng.random((n, 2))                                  # normalized start (x, y)
-        depth = 0.5 + 0.5 * rng.random(n)                              # near flakes fall faster
+        depth = 0.5 + 0.5 * rng.random(n)                              # near ones fall faster
         if kind == "rain":
             self.vel = np.stack([np.full(n, 0.12), 1.6 * depth], 1)   # frame heights per second
-            self.length = 0.05 * depth
-            self.paint = skia.Paint(Color=_rgb((205, 214, 228), 0.55), AntiAlias=True,
-                                    StrokeWidth=max(1.0, 0.0028 * height))
+            self.length = 0.05 * depth * height                        # streak length, px
+            self.slant = self.vel[:, 0] / self.vel[:, 1] * self.length
+            self.stroke = max(1.0, 0.0028 * height)
+            self.paints = [skia.Paint(Color=_rgb((205, 214, 228), 0.55), AntiAlias=True, StrokeWidth=self.stroke)]
+            # Every streak fits a box of this size from (x - stroke, y - stroke), px.
+            self.box = (int(self.length.max() + 2 * self.stroke) + 3, int(self.slant.max() + 2 * self.stroke) + 3)
         else:
             self.vel = np.stack([np.full(n, 0.03), 0.16 * depth], 1)
             self.sway = rng.random(n) * 2 * math.pi
             self.big = depth > 0.75
+            sizes = (max(1.5, 0.008 * height), max(1.5, 0.014 * height))
             self.paints = [skia.Paint(Color=_rgb((250, 252, 255), a), AntiAlias=True, StrokeCap=skia.Paint.kRound_Cap,
-                                      StrokeWidth=max(1.5, s * height)) for a, s in ((0.75, 0.008), (0.9, 0.014))]
+                                      StrokeWidth=s) for a, s in zip((0.75, 0.9), sizes)]
+            self.stroke = sizes[1] / 2
+            self.box = (int(2 * self.stroke) + 3, int(2 * self.stroke) + 3)
 
-    def draw(self, canvas: skia.Canvas, frame: int) -> None:
+    def positions(self, frame: int) -> tuple[np.ndarray, np.ndarray]:
+        """Particle anchors (x, y) in pixels at this frame."""
         t = frame / self.fps
-        # y is in frame heights, x in frame widths; wrap so particles re-enter at the top.
+        # x wraps over the width, y over 1.1 heights so particles enter from above the frame.
         x = np.mod(self.pos[:, 0] + self.vel[:, 0] * t * self.h / self.w, 1.0) * self.w
         y = (np.mod(self.pos[:, 1] + self.vel[:, 1] * t, 1.1) - 0.05) * self.h
+        if self.kind == "snow":
+            x = x + 0.012 * self.h * np.sin(2 * math.pi * 0.4 * t + self.sway)
+        return x, y
+
+    def boxes(self, x: np.ndarray, y: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """(y0, y1, x0, x1) pixel boxes holding every particle, clipped to the frame."""
+        bh, bw = self.box
+        x0 = np.clip(np.floor(x - (self.stroke + 1)).astype(np.intp), 0, self.w)
+        y0 = np.clip(np.floor(y - (self.stroke + 1)).astype(np.intp), 0, self.h)
+        x1, y1 = np.minimum(x0 + bw, self.w), np.minimum(y0 + bh, self.h)
+        keep = (x0 < x1) & (y0 < y1)
+        return list(zip(y0[keep].tolist(), y1[keep].tolist(), x0[keep].tolist(), x1[keep].tolist()))
+
+    def draw(self, canvas: skia.Canvas, x: np.ndarray, y: np.ndarray) -> None:
         if self.kind == "rain":
-            dx = self.vel[:, 0] / self.vel[:, 1] * self.length * self.h
             seg = np.empty((2 * len(x), 2), np.float32)
             seg[0::2, 0], seg[0::2, 1] = x, y
-            seg[1::2, 0], seg[1::2, 1] = x + dx, y + self.length * self.h
-            canvas.drawPoints(skia.Canvas.kLines_PointMode, [skia.Point(a, b) for a, b in seg.tolist()], self.paint)
+            seg[1::2, 0], seg[1::2, 1] = x + self.slant, y + self.length
+            canvas.drawPoints(skia.Canvas.kLines_PointMode, [skia.Point(a, b) for a, b in seg.tolist()], self.paints[0])
         else:
-            x = x + 0.012 * self.h * np.sin(2 * math.pi * 0.4 * t + self.sway)
             for big, paint in ((False, self.paints[0]), (True, self.paints[1])):
                 sel = self.big == big
                 canvas.drawPoints(skia.Canvas.kPoints_PointMode,

@@ -53,18 +53,23 @@ class Grade:
         return skia.ColorFilters.Matrix(rows)
 
     def apply(self, rgb: np.ndarray, strength: float = 1.0) -> np.ndarray:
-        """Grade a (..., 3) uint8 array, vignette included (a full-frame, once-per-shot pass)."""
-        out = rgb.astype(np.float32) / 255.0
-        if not self.is_identity:
-            a, b = self.affine(strength)
-            out = out @ a.T.astype(np.float32) + b.astype(np.float32)
-        if self.vignette and rgb.ndim == 3:
-            h, w = rgb.shape[:2]
-            yy = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
-            xx = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
-            r2 = (xx * xx + yy * yy) / 2  # 0 at the centre, 1 at the corners
-            out = out * (1 - self.vignette * r2 ** 1.5)[..., None]
+        """Grade a (..., 3) uint8 array: the same map as `color_filter`."""
+        if self.is_identity:
+            return rgb
+        a, b = self.affine(strength)
+        out = rgb.astype(np.float32) / 255.0 @ a.T.astype(np.float32) + b.astype(np.float32)
         return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
+
+    def apply_vignette(self, rgb: np.ndarray) -> np.ndarray:
+        """Darken the corners of a (H, W, 3) uint8 frame."""
+        if not self.vignette:
+            return rgb
+        h, w = rgb.shape[:2]
+        yy = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
+        xx = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
+        r2 = (xx * xx + yy * yy) / 2  # 0 at the centre, 1 at the corners
+        out = rgb.astype(np.float32) * (1 - self.vignette * r2 ** 1.5)[..., None]
+        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
 GRADES: dict[str, Grade] = {
