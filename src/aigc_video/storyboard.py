@@ -58,18 +58,18 @@ class Shot(JsonMixin):
         whatever language the text was in."""
         parts = []
         for s in self.subjects:
-            noun = s.kind if s.count == 1 else f"{s.count} {s.kind}s"
-            head = f"{'a' if s.count == 1 else ''} {s.size} {s.color} {noun}".split()
+            many = s.count > 1
+            head = f"{NUMBER_WORDS[s.count]} {s.size} {s.color} {s.kind}{'s' if many else ''}"
             a = s.action
-            verb = {"still": "stays still", "move": "moves", "bounce": "bounces", "jump": "jumps",
-                    "spin": "spins", "grow": "grows", "shrink": "shrinks", "zigzag": "zigzags",
-                    "orbit": "circles around", "fall": "falls", "rise": "rises",
-                    "fade_in": "fades in", "fade_out": "fades out"}.get(a.motion, a.motion)
+            verb = VERBS.get(a.motion, a.motion)
+            if many:  # "two birds move", not "moves"
+                first, _, rest = verb.partition(" ")
+                verb = f"{_plural_verb(first)} {rest}".strip()
             if a.direction:
                 verb += " " + a.direction.replace("_", " ")
             if a.speed != "normal":
                 verb += " " + {"slow": "slowly", "fast": "quickly"}[a.speed]
-            parts.append(" ".join(head) + " " + verb)
+            parts.append(f"{head} {verb}")
         text = " and ".join(parts) if parts else "an empty scene"
         st = self.setting
         text += f" in a {st.background.replace('_', ' ')} scene"
@@ -78,6 +78,17 @@ class Shot(JsonMixin):
         if st.weather != "clear":
             text += f" with {st.weather}"
         return text
+
+
+NUMBER_WORDS = {1: "a", 2: "two", 3: "three"}
+VERBS = {"still": "stays still", "move": "moves", "bounce": "bounces", "jump": "jumps", "spin": "spins",
+         "grow": "grows", "shrink": "shrinks", "zigzag": "zigzags", "orbit": "circles around",
+         "fall": "falls", "rise": "rises", "fade_in": "fades in", "fade_out": "fades out"}
+
+
+def _plural_verb(verb: str) -> str:
+    """Third person singular to plural: moves -> move, bounces -> bounce, zigzags -> zigzag."""
+    return verb[:-2] if verb.endswith(("shes", "ches", "sses")) else verb[:-1]
 
 
 @dataclass
