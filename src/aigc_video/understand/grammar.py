@@ -101,6 +101,7 @@ class _Reader:
         self.pending_dirs: list[str] = []
         self.pending_speed: str | None = None
         self.after_locative = False
+        self.after_motion = False   # a noun right after a verb is its object ("chases a ball")
         self.seen_content = False
         self.negated_at = -10
 
@@ -137,6 +138,9 @@ class _Reader:
                 self.np.count_exact = cat == "number" and (
                     tok.key.isdigit() or tok.key in lexicon_en.EXACT_NUMBERS
                     or (tok.language == "zh" and tok.key not in lexicon_zh.QUANTITIES))
+        elif cat == "shade":
+            if not self.np.opened and self.np.empty():
+                self.np.opened = self.at_phrase_start(i)
         elif cat in ("color", "size"):
             if not self.np.opened and self.np.empty():
                 self.np.opened = self.at_phrase_start(i)
@@ -177,7 +181,7 @@ class _Reader:
             self.after_locative = True
         elif cat in ("conjunction", "punct", "connective"):
             self.flush(tok)
-            self.after_locative = False
+            self.after_locative = self.after_motion = False
 
     def at_phrase_start(self, i: int) -> bool:
         """Whether a modifier at i can open a noun phrase (and collect an unknown noun after
@@ -203,14 +207,16 @@ class _Reader:
             # A bare noun opening the sentence ("Giraffes run"): kept only if a verb follows.
             self.np = _Phrase(opened=True, bare=True, unknown=[tok])
 
-    def head_of(self, words: list[Token], nxt: Token | None) -> int | None:
-        """Index of the head noun among unknown words after a determiner, or None."""
-        if self.np.bare:
+    @staticmethod
+    def head_of(np: _Phrase, nxt: Token | None) -> int | None:
+        """Index of the head noun among a phrase's unknown words, or None."""
+        words = np.unknown
+        if np.bare:
             return 0 if nxt is not None and nxt.category == "motion" else None
         if words[0].language == "zh":
             return len(words) - 1
         texts = [w.text for w in words]
-        if (self.np.count or 1) > 1:
+        if (np.count or 1) > 1:
             plural = [k for k, t in enumerate(texts) if t.endswith("s")]
             if plural:
                 return plural[0]
@@ -225,7 +231,7 @@ class _Reader:
         np = self.np
         self.np = _Phrase()
         if np.unknown:
-            head = self.head_of(np.unknown, nxt)
+            head = self.head_of(np, nxt)
             if head is None:
                 return
             word = np.unknown[head]
@@ -262,7 +268,10 @@ class _Reader:
                             and np.bare):
             draft.count, draft.count_word = 3, tok.text  # a bare plural: "several"
         self.r.subjects.append(draft)
-        self.waiting.append(draft)
+        if not self.after_motion:
+            # The object of a verb ("circles around the sun", "绕着月亮飞") takes no motion from
+            # a verb after it; it stays where it is.
+            self.waiting.append(draft)
         return draft
 
     # -- actions ----------------------------------------------------------------------------
@@ -275,12 +284,14 @@ class _Reader:
             self.r.subjects.append(placeholder)
             targets = [placeholder]
         motion = str(tok.value)
+        self.after_motion = True
         for t in targets:
             if t.motion is None or (t.motion == "still" and motion != "still"):
                 t.motion, t.motion_word = motion, tok.text
                 t.implied_speed = (lexicon_en.IMPLIED_SPEED.get(tok.key)
                                    or lexicon_zh.IMPLIED_SPEED.get(tok.key))
-            elif t.motion != motion and motion != "still":
+            elif t.motion != motion and motion not in ("still", "move"):
+                # A plain "move" after a motion says how it goes ("绕着月亮飞"), nothing new.
                 self.r.notes.append(
                     f"'{tok.text}' was ignored: '{t.motion_word}' already gives "
                     f"{t.kind or t.unknown or 'the subject'} its motion (one motion per shot)")

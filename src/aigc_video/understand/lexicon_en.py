@@ -101,7 +101,7 @@ DIRECTION_WORDS: dict[str, tuple[str, ...]] = {
     "left": ("left", "leftward", "leftwards", "to the left", "westward", "west",
              "from right to left", "toward the left", "towards the left"),
     "right": ("right", "rightward", "rightwards", "to the right", "eastward", "east",
-              "from left to right", "toward the right", "towards the right", "across"),
+              "from left to right", "toward the right", "towards the right"),
     "up": ("up", "upward", "upwards", "skyward", "skywards", "upstairs", "from bottom to top",
            "north", "northward", "heavenward"),
     "down": ("down", "downward", "downwards", "from top to bottom", "south", "southward",
@@ -208,6 +208,9 @@ ABSTRACT_NOUNS = frozenset({
     "size", "shape", "direction", "path", "circle", "line", "world", "once", "upon", "time",
     "first", "last", "next", "whole", "entire", "mood", "feeling", "light", "darkness",
 })
+# Shade words refine a colour ("dark blue") but name none: known, so never embedded as colours.
+SHADES = ("dark", "light", "bright", "pale", "deep", "shiny", "glowing", "vivid", "pastel",
+          "neon", "colorful", "colourful", "sparkling", "shimmering")
 # "circles" after a subject is the verb "to circle" (orbit), after a determiner the shape.
 VERB_READINGS: dict[str, str] = {"circle": "orbit"}
 
@@ -237,6 +240,7 @@ def build() -> dict[str, list[tuple[str, object]]]:
         {w: ("negation", None) for w in NEGATIONS},
         {w: ("conjunction", None) for w in CONJUNCTIONS},
         {w: ("locative", None) for w in LOCATIVES},
+        {w: ("shade", None) for w in SHADES},
     ]
     out: dict[str, list[tuple[str, object]]] = {}
     for table in tables:

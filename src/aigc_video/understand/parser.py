@@ -98,9 +98,14 @@ def _resolve_unknown_words(reading: Reading, warnings: list[str]) -> None:
         reading.background = _map_word(word, "background", warnings, "it was ignored")
 
 
+def _embeddable(word: str) -> bool:
+    """A word of two or more Latin letters: the embedding model is English-only, so Chinese
+    (or Cyrillic, Hangul, ...) words must be in the lexicon, and stray letters are no nouns."""
+    return len(word) >= 2 and word.isalpha() and all(ord(ch) < 0x250 for ch in word)
+
+
 def _map_word(word: str, category: str, warnings: list[str], otherwise: str) -> str | None:
-    if has_han(word):
-        # The embedding model is English-only: Chinese words must be in the lexicon.
+    if not _embeddable(word):
         warnings.append(f"'{word}' is not in the vocabulary; {otherwise}")
         return None
     found = embedding.nearest(word, category)

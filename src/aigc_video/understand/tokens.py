@@ -137,8 +137,14 @@ def _jieba():
     import jieba.posseg
 
     jieba.setLogLevel(60)
+    jieba.initialize()
     for word in lexicon_zh.LEXICON:
-        jieba.add_word(word, freq=20000)
+        # Just enough frequency to keep each word whole ("变大" not 变/大), never less than
+        # jieba's own: a flat high value on every word would cut "太空中" as 太/空中.
+        if len(word) > 1:
+            needed = jieba.suggest_freq(word, tune=False)
+            if needed > (jieba.get_FREQ(word) or 0):
+                jieba.add_word(word, freq=needed)
     return jieba.posseg
 
 
@@ -185,10 +191,21 @@ def _split_zh(word: str) -> list[Token] | None:
     return out
 
 
+def _regroup(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Move a character across a jieba boundary when that makes two lexicon words: 大/海上 ->
+    大海/上 (jieba's corpus counts prefer 海上, the sentence means "on the big sea")."""
+    out = list(pairs)
+    for i in range(len(out) - 1):
+        (a, fa), (b, fb) = out[i], out[i + 1]
+        if len(a) == 1 and len(b) > 1 and a + b[0] in lexicon_zh.LEXICON and (
+                b[1:] in lexicon_zh.LEXICON):
+            out[i], out[i + 1] = (a + b[0], fa), (b[1:], fb)
+    return out
+
+
 def _tokenize_zh(run: str) -> list[Token]:
     out: list[Token] = []
-    for pair in _jieba().lcut(run):
-        word, flag = pair.word, pair.flag
+    for word, flag in _regroup([(p.word, p.flag) for p in _jieba().lcut(run)]):
         if not word.strip():
             continue
         if not has_han(word):

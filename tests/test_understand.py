@@ -1,0 +1,413 @@
+"""understand.parse: text -> Storyboard, in English, Chinese and both."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aigc_video import limits, vocab
+from aigc_video.errors import InputError
+from aigc_video.storyboard import Storyboard
+from aigc_video.understand import detect_language, nearest_vocab, parse
+from aigc_video.understand import embedding, lexicon_en, lexicon_zh
+
+
+def one_shot(text: str):
+    sb = parse(text)
+    assert len(sb.shots) == 1, [s.text for s in sb.shots]
+    return sb.shots[0]
+
+
+def subjects(shot):
+    """(kind, color, size, count, motion, direction, speed) per subject."""
+    return [(s.kind, s.color, s.size, s.count, s.action.motion, s.action.direction, s.action.speed)
+            for s in shot.subjects]
+
+
+def assert_valid(sb: Storyboard) -> None:
+    assert 1 <= len(sb.shots) <= limits.MAX_SHOTS
+    assert sb.shots[0].transition == "cut"
+    for shot in sb.shots:
+        assert len(shot.subjects) <= limits.MAX_SUBJECTS
+        for s in shot.subjects:
+            assert s.kind in vocab.OBJECTS and s.color in vocab.COLORS and s.size in vocab.SIZES
+            assert 1 <= s.count <= limits.MAX_SUBJECTS
+            a = s.action
+            assert a.motion in vocab.MOTIONS and a.speed in vocab.SPEEDS
+            if a.motion in vocab.DIRECTED_MOTIONS:
+                assert a.direction in vocab.DIRECTIONS
+            else:
+                assert a.direction is None
+        st_ = shot.setting
+        assert st_.background in vocab.BACKGROUNDS and st_.time in vocab.TIMES
+        assert st_.weather in vocab.WEATHERS
+        assert shot.mood.label in vocab.MOODS
+        assert -1 <= shot.mood.valence <= 1 and 0 <= shot.mood.arousal <= 1
+        assert limits.MIN_SHOT_SECONDS <= shot.duration_s <= limits.MAX_SHOT_SECONDS
+        assert shot.language in ("en", "zh") and shot.transition in vocab.TRANSITIONS
+        assert shot.narration.strip()
+
+
+# ---- English ---------------------------------------------------------------------------------
+
+EN_CASES = [
+    ("A red ball bounces.",
+     [("circle", "red", "medium", 1, "bounce", "right", "normal")], ("plain", "day", "clear")),
+    ("Two tiny crimson balls slowly move to the left.",
+     [("circle", "red", "small", 2, "move", "left", "slow")], ("plain", "day", "clear")),
+    ("A huge azure star whirls quickly in space.",
+     [("star", "blue", "large", 1, "spin", None, "fast")], ("space", "night", "clear")),
+    ("A puppy sprints to the left across the meadow.",
+     [("dog", "brown", "medium", 1, "move", "left", "fast")], ("grass", "day", "clear")),
+    ("The automobile drives along the city street at night.",
+     [("car", "red", "medium", 1, "move", "right", "normal")], ("city", "night", "clear")),
+    ("A violet balloon drifts upward into the sky.",
+     [("balloon", "purple", "medium", 1, "move", "up", "slow")], ("day_sky", "day", "clear")),
+    ("Three grey clouds float over the ocean while it rains.",
+     [("cloud", "gray", "medium", 3, "move", "right", "slow")], ("sea", "day", "rain")),
+    ("A little fish hops happily.",
+     [("fish", "orange", "small", 1, "jump", None, "normal")], ("plain", "day", "clear")),
+    ("The scarlet heart grows.",
+     [("heart", "red", "medium", 1, "grow", None, "normal")], ("plain", "day", "clear")),
+    ("A boat sinks at sunset.",
+     [("boat", "white", "medium", 1, "fall", None, "normal")], ("sunset", "dusk", "clear")),
+    ("The moon soars above the snowy field.",
+     [("moon", "white", "medium", 1, "rise", None, "normal")], ("snow", "day", "clear")),
+    ("A yellow star appears in the night sky.",
+     [("star", "yellow", "medium", 1, "fade_in", None, "normal")], ("night_sky", "night", "clear")),
+    ("The green tree vanishes while it snows.",
+     [("tree", "green", "medium", 1, "fade_out", None, "normal")], ("plain", "day", "snow")),
+    ("A bird circles around the sun.",
+     [("bird", "blue", "medium", 1, "orbit", None, "normal"),
+      ("sun", "yellow", "medium", 1, "still", None, "normal")], ("plain", "day", "clear")),
+    ("A red ball and a blue square zigzag up and to the right in the desert.",
+     [("circle", "red", "medium", 1, "zigzag", "up_right", "normal"),
+      ("square", "blue", "medium", 1, "zigzag", "up_right", "normal")], ("desert", "day", "clear")),
+    ("A big brown house shrinks while a pink flower spins and a black dog jumps.",
+     [("house", "brown", "large", 1, "shrink", None, "normal"),
+      ("flower", "pink", "medium", 1, "spin", None, "normal"),
+      ("dog", "black", "medium", 1, "jump", None, "normal")], ("plain", "day", "clear")),
+]
+
+
+@pytest.mark.parametrize("text,expected,setting", EN_CASES, ids=[c[0][:30] for c in EN_CASES])
+def test_english_sentences(text, expected, setting):
+    shot = one_shot(text)
+    assert subjects(shot) == expected
+    assert (shot.setting.background, shot.setting.time, shot.setting.weather) == setting
+    assert shot.language == "en" and shot.narration == text
+
+
+@pytest.mark.parametrize("text,label", [
+    ("A scary black ship sails into the dark harbor.", "scary"),
+    ("A red ball bounces happily.", "happy"),
+    ("The boat drifts peacefully on the sea.", "calm"),
+    ("The lonely dog sadly walks away.", "sad"),
+    ("A ball rolls.", "neutral"),
+    ("What a wonderful, amazing, beautiful day! The balloons rise!", "happy"),
+    ("The dog is not happy.", None),
+])
+def test_english_mood(text, label):
+    mood = parse(text).shots[0].mood
+    if label is None:                       # negated: not the named mood
+        assert mood.label != "happy" and mood.valence < 0
+    else:
+        assert mood.label == label
+    assert vocab.mood_label(mood.valence, mood.arousal) == mood.label
+
+
+def test_exclamation_raises_arousal():
+    calm = parse("A ball moves.").shots[0].mood
+    loud = parse("A ball moves!!!").shots[0].mood
+    assert loud.arousal > calm.arousal
+
+
+def test_count_over_the_limit_is_clamped_with_a_warning():
+    sb = parse("Five blue stars spin.")
+    assert subjects(sb.shots[0])[0][:4] == ("star", "blue", "medium", 3)
+    assert any("'five'" in w and "5" in w and "3" in w for w in sb.warnings)
+    # a vague quantity is "as many as a shot shows": no warning
+    sb = parse("Many birds fly.")
+    assert sb.shots[0].subjects[0].count == 3 and not sb.warnings
+
+
+def test_more_than_three_subjects_keeps_three_and_warns():
+    sb = parse("A ball, a star, a heart and a dog jump.")
+    assert [s.kind for s in sb.shots[0].subjects] == ["circle", "star", "heart"]
+    assert any("4 subjects" in w and "dog" in w for w in sb.warnings)
+
+
+def test_post_modifier_colours_the_last_subject():
+    shot = one_shot("The ball is green and the square is pink.")
+    assert [(s.kind, s.color) for s in shot.subjects] == [("circle", "green"), ("square", "pink")]
+
+
+def test_no_object_gives_no_subjects_and_no_warning():
+    sb = parse("It is a sunny day in the park.")
+    assert sb.shots[0].subjects == [] and sb.warnings == []
+    assert sb.shots[0].setting.background == "grass"
+
+
+# ---- Chinese ---------------------------------------------------------------------------------
+
+ZH_CASES = [
+    ("一个红色的球向左移动。",
+     [("circle", "red", "medium", 1, "move", "left", "normal")], ("plain", "day", "clear")),
+    ("两只小狗在草地上快速地跳。",
+     [("dog", "brown", "medium", 2, "jump", None, "fast")], ("grass", "day", "clear")),
+    ("夜晚，一艘白色的船在大海上慢慢向右移动。",
+     [("boat", "white", "medium", 1, "move", "right", "slow")], ("sea", "night", "clear")),
+    ("一颗巨大的黄色星星在星空中旋转。",
+     [("star", "yellow", "large", 1, "spin", None, "normal")], ("night_sky", "night", "clear")),
+    ("三朵粉色的花在雪地里慢慢变大。",
+     [("flower", "pink", "medium", 3, "grow", None, "slow")], ("snow", "day", "clear")),
+    ("下雨了，一辆汽车在城市里往上开。",
+     [("car", "red", "medium", 1, "move", "up", "normal")], ("city", "day", "rain")),
+    ("太阳在日落时落下。",
+     [("sun", "yellow", "medium", 1, "fall", None, "normal")], ("sunset", "dusk", "clear")),
+    ("小鸟绕着月亮飞，紫色的六边形消失了。",
+     [("bird", "blue", "medium", 1, "orbit", None, "normal"),
+      ("moon", "white", "medium", 1, "still", None, "normal"),
+      ("hexagon", "purple", "medium", 1, "fade_out", None, "normal")], ("plain", "day", "clear")),
+    ("红球和蓝色方块在太空中弹跳。",
+     [("circle", "red", "medium", 1, "bounce", "right", "normal"),
+      ("square", "blue", "medium", 1, "bounce", "right", "normal")], ("space", "night", "clear")),
+    ("一个小小的绿色三角形慢慢升起，下雪了。",
+     [("triangle", "green", "small", 1, "rise", None, "slow")], ("plain", "day", "snow")),
+    ("一只棕色的鱼在海边出现。",
+     [("fish", "brown", "medium", 1, "fade_in", None, "normal")], ("sea", "day", "clear")),
+    ("灰色的房子和气球在沙漠里变小。",
+     [("house", "gray", "medium", 1, "shrink", None, "normal"),
+      ("balloon", "red", "medium", 1, "shrink", None, "normal")], ("desert", "day", "clear")),
+]
+
+
+@pytest.mark.parametrize("text,expected,setting", ZH_CASES, ids=[c[0][:12] for c in ZH_CASES])
+def test_chinese_sentences(text, expected, setting):
+    shot = one_shot(text)
+    assert subjects(shot) == expected
+    assert (shot.setting.background, shot.setting.time, shot.setting.weather) == setting
+    assert shot.language == "zh"
+
+
+@pytest.mark.parametrize("text,label", [
+    ("小狗开心地跳。", "happy"),
+    ("一条鱼很悲伤。", "sad"),
+    ("恐怖的夜晚，黑色的鸟出现了。", "scary"),
+    ("大海很平静。", "calm"),
+    ("一个球向右移动。", "neutral"),
+])
+def test_chinese_mood(text, label):
+    assert parse(text).shots[0].mood.label == label
+
+
+def test_chinese_negated_mood_is_not_the_named_one():
+    mood = parse("小狗不开心。").shots[0].mood
+    assert mood.label != "happy" and mood.valence < 0
+
+
+def test_synonyms_map_onto_the_vocabulary():
+    assert subjects(one_shot("A crimson ball."))[0][:2] == ("circle", "red")
+    assert subjects(one_shot("An automobile."))[0][0] == "car"
+    assert subjects(one_shot("一只小狗。"))[0][0] == "dog"
+    assert subjects(one_shot("红球。"))[0][:2] == ("circle", "red")
+
+
+def test_every_lexicon_value_is_in_the_vocabulary():
+    allowed = {"object": vocab.OBJECTS, "color": vocab.COLORS, "size": vocab.SIZES,
+               "motion": vocab.MOTIONS, "direction": vocab.DIRECTIONS, "speed": vocab.SPEEDS,
+               "background": vocab.BACKGROUNDS, "time": vocab.TIMES, "weather": vocab.WEATHERS,
+               "mood": vocab.MOODS}
+    for lexicon in (lexicon_en.LEXICON, lexicon_zh.LEXICON):
+        for word, tags in lexicon.items():
+            for category, value in tags:
+                if category in allowed:
+                    assert value in allowed[category], (word, category, value)
+
+
+# ---- scripts: sentences, continuations, directives, comments, languages ----------------------
+
+def test_script_with_comments_directives_and_mixed_languages():
+    text = """# my first video
+A red ball bounces to the right.
+[cut]
+一只小狗在草地上跳。
+# a comment between shots
+The sun rises at dawn!
+[crossfade]
+- Shot 4: 蓝色的星星在夜空中旋转。
+"""
+    sb = parse(text)
+    assert_valid(sb)
+    assert [s.language for s in sb.shots] == ["en", "zh", "en", "zh"]
+    assert [s.transition for s in sb.shots] == ["cut", "cut", "crossfade", "crossfade"]
+    assert sb.shots[1].subjects[0].kind == "dog"
+    assert sb.shots[2].setting.time == "dawn"
+    assert sb.shots[3].narration == "蓝色的星星在夜空中旋转。"     # list marker and label gone
+    assert not any("#" in s.narration for s in sb.shots)
+
+
+def test_continuation_that_adds_is_merged_into_the_shot():
+    sb = parse("A red ball rolls to the left. It turns blue.")
+    assert len(sb.shots) == 1
+    shot = sb.shots[0]
+    assert subjects(shot) == [("circle", "blue", "medium", 1, "move", "left", "normal")]
+    assert shot.narration == "A red ball rolls to the left. It turns blue."
+    assert shot.duration_s > parse("A red ball rolls to the left.").shots[0].duration_s
+
+
+def test_continuation_with_a_new_motion_carries_the_subjects_into_a_new_shot():
+    sb = parse("Two yellow stars move up, then they spin quickly. 然后它们消失了。")
+    assert [s.narration for s in sb.shots] == [
+        "Two yellow stars move up,", "then they spin quickly.", "然后它们消失了。"]
+    assert [subjects(s)[0] for s in sb.shots] == [
+        ("star", "yellow", "medium", 2, "move", "up", "normal"),
+        ("star", "yellow", "medium", 2, "spin", None, "fast"),
+        ("star", "yellow", "medium", 2, "fade_out", None, "normal")]
+    assert [s.transition for s in sb.shots] == ["cut", "crossfade", "crossfade"]
+
+
+def test_a_sentence_with_its_own_subject_is_a_new_shot():
+    sb = parse("A dog runs. Then a cat... no, then a bird appears.")
+    assert [[s.kind for s in shot.subjects] for shot in sb.shots][0] == ["dog"]
+    assert sb.shots[-1].subjects[0].kind == "bird"
+
+
+def test_directive_before_a_continuation_forces_a_new_shot():
+    sb = parse("A green ball bounces.\n[cut]\nIt grows bigger.")
+    assert len(sb.shots) == 2 and sb.shots[1].transition == "cut"
+    assert subjects(sb.shots[1])[0][:2] == ("circle", "green")
+
+
+def test_unknown_directive_and_trailing_directive_are_reported():
+    sb = parse("A ball.\n[wipe]\nA star.\n[cut]")
+    assert len(sb.shots) == 2
+    assert any("[wipe]" in w for w in sb.warnings)
+    assert any("[cut]" in w and "no shot after it" in w for w in sb.warnings)
+
+
+@pytest.mark.parametrize("words,expected", [(1, 1.5), (13, 13 / 2.6 + 0.6), (200, 12.0)])
+def test_duration_from_spoken_length(words, expected):
+    text = " ".join(["ball"] * words) + "."
+    assert parse(text).shots[0].duration_s == pytest.approx(expected, abs=0.01)
+
+
+def test_chinese_duration_counts_characters():
+    text = "红球" * 9 + "。"  # 18 characters
+    assert parse(text).shots[0].duration_s == pytest.approx(18 / 4.5 + 0.6, abs=0.01)
+
+
+def test_detect_language():
+    assert detect_language("A red ball.") == "en"
+    assert detect_language("一个红色的球。") == "zh"
+    assert detect_language("一个 red ball 在跳") == "zh"
+    assert detect_language("The word 球 means ball in Chinese") == "en"
+    assert detect_language("") == "en"
+
+
+def test_storyboard_round_trips_through_json():
+    sb = parse("Two red balls bounce at night!\n[cut]\n小狗在海边开心地跳。 It turns white.")
+    assert Storyboard.from_json(sb.to_json()) == sb
+
+
+# ---- limits ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,needle", [
+    ("", "empty"), ("   \n\t ", "empty"), ("a" * 2001, "2001"), ("# only a comment", "no words"),
+    ("!!! ... ???", "no words"),
+])
+def test_bad_text_raises_input_error(text, needle):
+    with pytest.raises(InputError, match=needle):
+        parse(text)
+
+
+def test_text_over_the_limit_names_value_and_limit():
+    with pytest.raises(InputError) as err:
+        parse("x" * 2001)
+    assert "2001" in str(err.value) and "2000" in str(err.value)
+
+
+def test_too_many_shots():
+    assert len(parse("A ball. " * 20).shots) == 20
+    with pytest.raises(InputError) as err:
+        parse("A ball. " * 21)
+    assert str(limits.MAX_SHOTS) in str(err.value) and "21" in str(err.value)
+
+
+# ---- unknown words: embedding fallback, warnings -------------------------------------------
+
+def test_in_vocabulary_text_does_not_import_torch():
+    code = ("import sys; from aigc_video.understand import parse; "
+            "parse('Two crimson balls slowly circle around the dark sun at night!'); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    if embedding._encoder() is None:
+        pytest.skip("the [ml] extra (torch, transformers) is not installed")
+
+
+def test_unknown_noun_is_mapped_with_a_warning(encoder):
+    sb = parse("A crimson cat jumps.")
+    assert subjects(sb.shots[0]) == [("dog", "red", "medium", 1, "jump", None, "normal")]
+    [warning] = sb.warnings
+    assert "'cat' was mapped to 'dog' (similarity" in warning
+    assert float(warning.split("similarity ")[1].rstrip(")")) >= embedding.MIN_SIMILARITY["object"]
+
+
+def test_nonsense_noun_is_reported_not_dropped(encoder):
+    sb = parse("A blue zxqvorp spins, and a star falls.")
+    assert [s.kind for s in sb.shots[0].subjects] == ["star"]
+    assert any("'zxqvorp' was not understood" in w for w in sb.warnings)
+
+
+def test_unknown_place_maps_to_a_background(encoder):
+    sb = parse("A dog walks in the jungle.")
+    assert sb.shots[0].setting.background == "grass"
+
+
+def test_nearest_vocab(encoder):
+    assert nearest_vocab("mansion", "object")[0] == "house"
+    assert nearest_vocab("nebula", "background")[0] == "space"
+    assert nearest_vocab("zxqvorp", "object") is None
+    found = nearest_vocab("zxqvorp", "object", min_similarity=0.0)
+    assert found is not None and found[0] in vocab.OBJECTS
+    with pytest.raises(ValueError):
+        nearest_vocab("ball", "mood")
+
+
+def test_chinese_unknown_noun_is_reported():
+    sb = parse("一只长颈鹿在跳。")
+    assert sb.shots[0].subjects == []
+    assert any("'长颈鹿'" in w for w in sb.warnings)
+
+
+# ---- property: any text parses to a valid storyboard or raises InputError --------------------
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_any_text_gives_a_valid_storyboard_or_input_error(text):
+    try:
+        sb = parse(text)
+    except InputError:
+        return
+    assert_valid(sb)
+    assert Storyboard.from_json(sb.to_json()) == sb
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(
+    sorted(lexicon_en.LEXICON) + sorted(lexicon_zh.LEXICON) + [".", "。", ",", "[cut]\n", "\n"]),
+    min_size=1, max_size=40))
+def test_any_lexicon_soup_gives_a_valid_storyboard(words):
+    try:
+        sb = parse(" ".join(words))
+    except InputError:
+        return
+    assert_valid(sb)
