@@ -244,6 +244,7 @@ def test_page_and_openapi_are_served(queue_only):
     assert page.status_code == 200 and 'id="job-form"' in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert queue_only.get("/static/app.js").status_code == 200
+    assert queue_only.get("/static/api.html").status_code == 200  # the API reference, offline
     paths = queue_only.get("/openapi.json").json()["paths"]
     assert {"/api/jobs", "/api/jobs/{job_id}", "/api/jobs/{job_id}/events", "/api/jobs/{job_id}/video"} <= set(paths)
     options = queue_only.get("/api/options").json()

@@ -49,6 +49,13 @@ def test_type_a_prompt_and_watch_the_video_play(tmp_path, browser):
         wait = WebDriverWait(browser, 90, poll_frequency=0.05)
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#engine option"))
 
+        # Note the job's state at the moment the first storyboard card is drawn.
+        browser.execute_script(
+            "window.stateAtStoryboard = null; new MutationObserver(() => {"
+            "  if (window.stateAtStoryboard === null && document.querySelector('#storyboard .shot'))"
+            "    window.stateAtStoryboard = document.getElementById('job-state').textContent;"
+            "}).observe(document.body, {subtree: true, childList: true, characterData: true});")
+
         # 1. Type a script, pick a small size and draft quality, submit.
         browser.find_element(By.ID, "text").send_keys(PROMPT)
         Select(browser.find_element(By.ID, "size")).select_by_value("320x180")
@@ -57,13 +64,12 @@ def test_type_a_prompt_and_watch_the_video_play(tmp_path, browser):
 
         # 2. The storyboard appears while the job is still running; the stages fill up.
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#storyboard .shot"))
-        state_at_storyboard = browser.find_element(By.ID, "job-state").text.lower()
         shots = browser.find_elements(By.CSS_SELECTOR, "#storyboard .shot")
         assert len(shots) == 2 and "ball" in shots[0].text and "star" in shots[1].text
         wait.until(lambda d: d.find_element(By.ID, "job-state").text.lower() in ("done", "failed"))
         assert browser.find_element(By.ID, "job-state").text.lower() == "done", \
             browser.find_element(By.ID, "job-error").text
-        assert state_at_storyboard in ("running", "done")
+        assert browser.execute_script("return window.stateAtStoryboard") == "running"
         stages = browser.find_elements(By.CSS_SELECTOR, "#stages .stage.complete")
         assert len(stages) == 5
 

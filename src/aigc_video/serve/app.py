@@ -37,6 +37,10 @@ FILES = {  # name in the URL -> (media type, download suffix)
     "report": ("application/json", ".report.json"),
     "thumbnail": ("image/jpeg", ".jpg"),
 }
+ERR = {"model": dict}  # responses documented in the OpenAPI schema: {"detail": message}
+NOT_FOUND = {404: {**ERR, "description": "no job with this id"}}
+NOT_READY = {**NOT_FOUND, 409: {**ERR, "description": "the job is not done (yet)"},
+             410: {**ERR, "description": "the file changed on disk since it was verified"}}
 EVENT_POLL_S = 0.2
 KEEPALIVE_S = 15.0
 
@@ -181,7 +185,9 @@ def create_app(settings: Settings) -> FastAPI:
         return {"ok": True, "workers_alive": len(request.app.state.pool.worker_pids()),
                 "workers": settings.workers, "counts": store_of(request).counts()}
 
-    @app.post("/api/jobs", status_code=201, summary="Queue a video (429 when the queue is full)")
+    @app.post("/api/jobs", status_code=201, summary="Queue a video (429 when the queue is full)",
+              responses={403: {**ERR, "description": "a request from another site"},
+                         429: {**ERR, "description": "the queue is full"}})
     def submit(body: JobRequest, request: Request):
         job = store_of(request).submit(body.model_dump(), settings.max_queued)
         return JSONResponse(job.to_api(), 201, headers={"Location": f"/api/jobs/{job.id}"})
@@ -191,19 +197,22 @@ def create_app(settings: Settings) -> FastAPI:
         store = store_of(request)
         return {"jobs": [j.to_api() for j in store.list(limit)], "counts": store.counts()}
 
-    @app.get("/api/jobs/{job_id}", summary="One job: state, progress, storyboard, outputs")
+    @app.get("/api/jobs/{job_id}", summary="One job: state, progress, storyboard, outputs",
+             responses=NOT_FOUND)
     def get_job(job_id: str, request: Request):
         return job_or_404(request, job_id).to_api()
 
     @app.delete("/api/jobs/{job_id}", status_code=202,
-                summary="Cancel: a queued job at once, a running one at its next progress step")
+                summary="Cancel: a queued job at once, a running one at its next progress step",
+                responses={**NOT_FOUND, 409: {**ERR, "description": "the job has already ended"}})
     def cancel_job(job_id: str, request: Request):
         job = job_or_404(request, job_id)
         if job.finished:
             raise HTTPException(409, f"job {job_id} is already {job.state}; there is nothing to cancel")
         return store_of(request).cancel(job_id).to_api()
 
-    @app.get("/api/jobs/{job_id}/events", summary="Server-sent events: the job on every change")
+    @app.get("/api/jobs/{job_id}/events", summary="Server-sent events: the job on every change",
+             responses=NOT_FOUND)
     async def job_events(job_id: str, request: Request):
         store = store_of(request)
         job = await run_in_threadpool(job_or_404, request, job_id)
@@ -244,19 +253,21 @@ def create_app(settings: Settings) -> FastAPI:
         return FileResponse(path, media_type=media_type, filename=f"aigc-video-{job.id}{suffix}",
                             content_disposition_type="attachment" if download else "inline")
 
-    @app.get("/api/jobs/{job_id}/video", summary="The MP4 (H.264/AAC), once the job is done")
+    @app.get("/api/jobs/{job_id}/video", summary="The MP4 (H.264/AAC), once the job is done",
+             responses=NOT_READY)
     def job_video(job_id: str, request: Request, download: bool = False):
         return job_file(request, job_id, "video", download)
 
-    @app.get("/api/jobs/{job_id}/subtitles", summary="The SRT subtitles")
+    @app.get("/api/jobs/{job_id}/subtitles", summary="The SRT subtitles", responses=NOT_READY)
     def job_subtitles(job_id: str, request: Request, download: bool = False):
         return job_file(request, job_id, "subtitles", download)
 
-    @app.get("/api/jobs/{job_id}/report", summary="The report: storyboard, plan, timings, cost")
+    @app.get("/api/jobs/{job_id}/report", summary="The report: storyboard, plan, timings, cost",
+             responses=NOT_READY)
     def job_report(job_id: str, request: Request, download: bool = False):
         return job_file(request, job_id, "report", download)
 
-    @app.get("/api/jobs/{job_id}/thumbnail", summary="A JPEG of the middle frame")
+    @app.get("/api/jobs/{job_id}/thumbnail", summary="A JPEG of the middle frame", responses=NOT_READY)
     def job_thumbnail(job_id: str, request: Request):
         return job_file(request, job_id, "thumbnail", False)
 
