@@ -168,8 +168,10 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/options", summary="Engines, limits and stages, for building a form")
     def options():
         from ..pipeline import NARRATION_MODES, STAGES, SUBTITLE_MODES
+        from ..vocab import COLORS
 
         return {
+            "colors": {name: "#%02x%02x%02x" % rgb for name, rgb in COLORS.items()},  # for swatches
             "engines": list(ENGINES), "stages": list(STAGES), "narration": list(NARRATION_MODES),
             "subtitles": list(SUBTITLE_MODES),
             "limits": {"max_text_chars": limits.MAX_TEXT_CHARS, "min_side": limits.MIN_SIDE,
@@ -215,7 +217,7 @@ def create_app(settings: Settings) -> FastAPI:
              responses=NOT_FOUND)
     async def job_events(job_id: str, request: Request):
         store = store_of(request)
-        job = await run_in_threadpool(job_or_404, request, job_id)
+        await run_in_threadpool(job_or_404, request, job_id)  # a 404 before the stream starts
 
         async def stream():
             version, last_sent = None, time.monotonic()
@@ -234,7 +236,6 @@ def create_app(settings: Settings) -> FastAPI:
                     return
                 await asyncio.sleep(EVENT_POLL_S)
 
-        del job
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -145,19 +145,23 @@ function renderJob(job) {
 }
 
 function renderStages(job) {
+  // Rows are built once and then updated in place, so the bars animate between updates.
   const stages = (state.options && state.options.stages) || Object.keys(job.progress);
   const box = $("stages");
-  box.replaceChildren();
-  for (const stage of stages) {
-    let fraction = job.progress[stage] || 0;
-    if (job.state === "done") fraction = 1;
-    const fill = el("div", { class: "bar-fill" });
-    fill.style.width = `${Math.round(100 * fraction)}%`;
-    const active = job.stage === stage && job.state === "running" && fraction < 1;
-    box.append(el("div", { class: `stage${active ? " active" : ""}${fraction >= 1 ? " complete" : ""}`, "data-stage": stage },
+  if (box.dataset.stages !== stages.join(",")) {
+    box.dataset.stages = stages.join(",");
+    box.replaceChildren(...stages.map((stage) => el("div", { class: "stage", "data-stage": stage },
       el("span", { class: "stage-name", text: stage }),
-      el("div", { class: "bar" }, fill),
-      el("span", { class: "stage-pct", text: `${Math.round(100 * fraction)}%` })));
+      el("div", { class: "bar" }, el("div", { class: "bar-fill" })),
+      el("span", { class: "stage-pct", text: "0%" }))));
+  }
+  for (const row of box.children) {
+    const stage = row.dataset.stage;
+    const fraction = job.state === "done" ? 1 : (job.progress[stage] || 0);
+    const active = job.stage === stage && job.state === "running" && fraction < 1;
+    row.className = `stage${active ? " active" : ""}${fraction >= 1 ? " complete" : ""}`;
+    row.querySelector(".bar-fill").style.width = `${Math.round(100 * fraction)}%`;
+    row.querySelector(".stage-pct").textContent = `${Math.round(100 * fraction)}%`;
   }
 }
 
@@ -170,7 +174,7 @@ function renderStoryboard(storyboard) {
   box.replaceChildren(...storyboard.shots.map((shot, i) => {
     const subjects = shot.subjects.length ? shot.subjects.map((s) => {
       const swatch = el("span", { class: "swatch" });
-      swatch.style.background = s.color;
+      swatch.style.background = (state.options && state.options.colors[s.color]) || s.color;
       const a = s.action;
       const motion = [words(a.motion), a.direction ? words(a.direction) : "", a.speed !== "normal" ? a.speed : ""]
         .filter(Boolean).join(" ");
