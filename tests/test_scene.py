@@ -196,9 +196,12 @@ def test_render_is_deterministic_and_seed_dependent():
 
 def test_sequential_frames_equal_single_frames():
     # The renderer converts only the boxes it draws in; stale canvas pixels must never leak.
-    sb = board(subject(motion="bounce", direction="left", speed="fast"), subject("car", "blue", motion="move", direction="right"),
-               background="sea", weather="rain", mood="calm", duration=1.0)
-    for seed in range(3):
+    cases = [(weather, mood, seed) for weather, mood in (("rain", "calm"), ("clear", "scary"), ("snow", "happy"))
+             for seed in range(3)]
+    for weather, mood, seed in cases:
+        sb = board(subject(motion="bounce", direction="left", speed="fast"),
+                   subject("boat", "blue", motion="move", direction="right"),
+                   background="sea", weather=weather, mood=mood, duration=1.0)
         shot = plan(sb, size=(128, 72), seed=seed).shots[0]
         frames = render_shot(shot, 128, 72)
         for i in (0, 7, 23):
@@ -252,10 +255,11 @@ def test_every_background_renders_at_any_size(background):
         assert night < day
 
 
-def test_weather_moves_between_frames():
-    shot = plan(board(background="plain", weather="rain", duration=1.0), size=(64, 64)).shots[0]
-    frames = render_shot(shot, 64, 64)
-    assert not np.array_equal(frames[0], frames[5])
+def test_weather_and_waves_move_between_frames():
+    for background, weather in (("plain", "rain"), ("plain", "snow"), ("sea", "clear")):
+        shot = plan(board(background=background, weather=weather, duration=1.0), size=(64, 64)).shots[0]
+        frames = render_shot(shot, 128, 128)
+        assert not np.array_equal(frames[0], frames[5])
     still = render_shot(plan(board(background="plain", duration=1.0), size=(64, 64)).shots[0], 64, 64)
     assert np.array_equal(still[0], still[5])
 

@@ -84,13 +84,16 @@ def _hill(w, h, y_base: float, amp: float, rng, waves: int = 2) -> skia.Path:
 
 
 def _clouds(canvas, w, h, rng, alpha: float, y_max: float = 0.3) -> None:
-    for _ in range(3 + int(rng.integers(0, 3))):
-        cx, cy, s = rng.random() * w, (0.06 + rng.random() * (y_max - 0.06)) * h, (0.05 + 0.05 * rng.random()) * h
-        puff = skia.Path()
-        for dx, dy, r in ((-1.2, 0.2, 0.8), (0, -0.2, 1.1), (1.2, 0.2, 0.8), (0.5, 0.35, 0.8), (-0.5, 0.35, 0.8)):
-            puff.addCircle(cx + dx * s * 1.4, cy + dy * s, r * s)
-        puff.setFillType(skia.PathFillType.kWinding)
-        _fill(canvas, puff, (250, 251, 253), alpha)
+    """Soft, flat wisps high in the sky: unlike the puffy outlined "cloud" object."""
+    paint = skia.Paint(Color=_rgb((250, 251, 253), alpha), AntiAlias=True,
+                       MaskFilter=skia.MaskFilter.MakeBlur(skia.kNormal_BlurStyle, 0.012 * h))
+    for _ in range(2 + int(rng.integers(0, 3))):
+        cx, cy, s = rng.random() * w, (0.05 + rng.random() * (y_max - 0.05)) * h, (0.025 + 0.02 * rng.random()) * h
+        wisp = skia.Path()
+        for dx, dy, rx, ry in ((0, 0, 5, 1), (-1.5, -0.6, 2.6, 0.9), (1.8, -0.4, 2.2, 0.8)):
+            wisp.addOval(skia.Rect(cx + (dx - rx) * s, cy + (dy - ry) * s, cx + (dx + rx) * s, cy + (dy + ry) * s))
+        wisp.setFillType(skia.PathFillType.kWinding)
+        canvas.drawPath(wisp, paint)
 
 
 def plain(canvas, w, h, rng, time) -> None:
@@ -102,7 +105,7 @@ def day_sky(canvas, w, h, rng, time) -> None:
     if time == "night":
         _stars(canvas, w, h, rng, 0.9)
     else:
-        _clouds(canvas, w, h, rng, 0.5 if time == "day" else 0.3)
+        _clouds(canvas, w, h, rng, 0.55 if time == "day" else 0.35)
 
 
 def night_sky(canvas, w, h, rng, time) -> None:
@@ -236,35 +239,64 @@ def draw_static(background: str, time: str, weather: str, width: int, height: in
     return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
 
 
+_RGBA = (skia.ColorType.kRGBA_8888_ColorType, skia.AlphaType.kPremul_AlphaType)
+
+
 class Waves:
-    """Moving crests on the sea, drawn per frame under the camera."""
+    """Moving crests on the sea. Each crest row is drawn once into a strip one wavelength wider
+    than the frame (the water under it is horizontally uniform, so the strip is periodic) and
+    slides sideways by whole pixels per frame: a copy of a few rows, no drawing per frame."""
 
-    def __init__(self, width: int, height: int, time: str):
-        w, h = width, height
-        self.rows: list[tuple[skia.Path, float, float]] = []  # (path, wavelength px, speed px/frame)
-        self.spans: list[tuple[float, float]] = []            # (y0, y1) each row may touch
+    def __init__(self, water: np.ndarray, time: str, color_filter: skia.ColorFilter | None = None):
+        """water: the graded still background (H, W, 3) uint8, whose water rows the strips copy."""
+        h, w = water.shape[:2]
+        self.width = w
         stroke = max(1.0, 0.004 * h)
-        for k in range(6):
-            y = h * (0.54 + 0.075 * k * (1 + 0.15 * k))
-            wavelength = w * (0.06 + 0.025 * k)
+        paint = skia.Paint(Color=_rgb(_tint((178, 206, 222), time), 0.45), AntiAlias=True,
+                           Style=skia.Paint.kStroke_Style, StrokeWidth=stroke)
+        if color_filter is not None:
+            paint.setColorFilter(color_filter)
+        ys = [h * (0.54 + 0.075 * k * (1 + 0.15 * k)) for k in range(6)]
+        # Rows a crest may touch, cut half-way to its neighbours so bands never overlap.
+        edges = [0.5 * h] + [(a + b) / 2 for a, b in zip(ys, ys[1:])] + [float(h)]
+        self.bands = []  # (row0, row1, wavelength px, px per frame, strip RGB, strip RGBA as uint32)
+        for k, y in enumerate(ys):
+            wavelength = max(4, int(round(w * (0.06 + 0.025 * k))))
             amp = h * (0.004 + 0.0025 * k)
-            xs = np.arange(-wavelength, w + 2 * wavelength, wavelength / 8)
+            r0 = max(int(edges[k]), int(y - amp - stroke) - 2)
+            r1 = min(int(math.ceil(edges[k + 1])), int(y + amp + stroke) + 3, h)
+            if r0 >= r1:
+                continue
+            strip = np.empty((r1 - r0, w + wavelength, 4), np.uint8)
+            strip[..., :3], strip[..., 3] = water[r0:r1, :1], 255
             path = skia.Path()
-            path.moveTo(float(xs[0]), y)
+            xs = np.arange(-wavelength, w + 2 * wavelength + 1, wavelength / 16)
+            path.moveTo(float(xs[0]), y - r0)
             for x in xs[1:]:
-                path.lineTo(float(x), float(y + amp * math.sin(2 * math.pi * x / wavelength)))
-            self.rows.append((path, wavelength, (0.4 + 0.35 * k) * h / 360))
-            self.spans.append((y - amp - stroke, y + amp + stroke))
-        self.paint = skia.Paint(Color=_rgb(_tint((178, 206, 222), time), 0.45), AntiAlias=True,
-                                Style=skia.Paint.kStroke_Style, StrokeWidth=stroke)
+                path.lineTo(float(x), float(y - r0 + amp * math.sin(2 * math.pi * x / wavelength)))
+            canvas = skia.Surface(strip, *_RGBA).getCanvas()
+            canvas.drawPath(path, paint)
+            del canvas
+            speed = (0.4 + 0.35 * k) * h / 360 * (1 if k % 2 else -1)
+            self.bands.append((r0, r1, wavelength, speed, np.ascontiguousarray(strip[..., :3]),
+                               strip.view(np.uint32)[..., 0].copy()))
 
-    def draw(self, canvas: skia.Canvas, frame: int) -> None:
-        for k, (path, wavelength, speed) in enumerate(self.rows):
-            shift = (frame * speed * (1 if k % 2 else -1)) % wavelength
-            canvas.save()
-            canvas.translate(-shift, 0)
-            canvas.drawPath(path, self.paint)
-            canvas.restore()
+    def draw(self, frame: int, rgb: np.ndarray, rgba32: np.ndarray, vignette: np.ndarray | None = None) -> None:
+        """Write the wave rows of this frame into rgb (H, W, 3) and rgba32 (H, W) uint32;
+        vignette (H, W, 1) float32 darkens them like the rest of the background."""
+        w = self.width
+        for r0, r1, wavelength, speed, strip, strip32 in self.bands:
+            s = int(round(frame * speed)) % wavelength
+            if vignette is None:
+                rgb[r0:r1] = strip[:, s:s + w]
+                rgba32[r0:r1] = strip32[:, s:s + w]
+            else:
+                band = (strip[:, s:s + w] * vignette[r0:r1] + 0.5).astype(np.uint8)
+                rgb[r0:r1] = band
+                rgba32[r0:r1].view(np.uint8).reshape(r1 - r0, w, 4)[..., :3] = band
+
+    def rows(self) -> list[tuple[int, int]]:
+        return [(r0, r1) for r0, r1, *_ in self.bands]
 
 
 class Weather:
@@ -274,7 +306,7 @@ class Weather:
 
     def __init__(self, kind: str, width: int, height: int, fps: int, rng: np.random.Generator):
         self.kind, self.w, self.h, self.fps = kind, width, height, fps
-        n = int(np.clip(width * height / 4500, 40, 220))
+        n = int(np.clip(width * height / 6000, 40, 150))
         self.pos = rng.random((n, 2))                                  # normalized start (x, y)
         depth = 0.5 + 0.5 * rng.random(n)                              # near ones fall faster
         if kind == "rain":
@@ -305,14 +337,15 @@ class Weather:
             x = x + 0.012 * self.h * np.sin(2 * math.pi * 0.4 * t + self.sway)
         return x, y
 
-    def boxes(self, x: np.ndarray, y: np.ndarray) -> list[tuple[int, int, int, int]]:
-        """(y0, y1, x0, x1) pixel boxes holding every particle, clipped to the frame."""
+    def pixels(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Flat indices (into height * width) of every pixel the particles may touch; pixels
+        shared by two particles appear twice."""
         bh, bw = self.box
-        x0 = np.clip(np.floor(x - (self.stroke + 1)).astype(np.intp), 0, self.w)
-        y0 = np.clip(np.floor(y - (self.stroke + 1)).astype(np.intp), 0, self.h)
-        x1, y1 = np.minimum(x0 + bw, self.w), np.minimum(y0 + bh, self.h)
-        keep = (x0 < x1) & (y0 < y1)
-        return list(zip(y0[keep].tolist(), y1[keep].tolist(), x0[keep].tolist(), x1[keep].tolist()))
+        x0 = np.floor(x - (self.stroke + 1)).astype(np.intp)
+        y0 = np.floor(y - (self.stroke + 1)).astype(np.intp)
+        yy = np.clip(y0[:, None, None] + np.arange(bh)[None, :, None], 0, self.h - 1)
+        xx = np.clip(x0[:, None, None] + np.arange(bw)[None, None, :], 0, self.w - 1)
+        return (yy * self.w + xx).reshape(-1)
 
     def draw(self, canvas: skia.Canvas, x: np.ndarray, y: np.ndarray) -> None:
         if self.kind == "rain":

@@ -60,16 +60,21 @@ class Grade:
         out = rgb.astype(np.float32) / 255.0 @ a.T.astype(np.float32) + b.astype(np.float32)
         return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
 
+    def vignette_factors(self, height: int, width: int) -> np.ndarray | None:
+        """(H, W, 1) float32 multipliers that darken the corners, or None without a vignette."""
+        if not self.vignette:
+            return None
+        yy = np.linspace(-1, 1, height, dtype=np.float32)[:, None]
+        xx = np.linspace(-1, 1, width, dtype=np.float32)[None, :]
+        r2 = (xx * xx + yy * yy) / 2  # 0 at the centre, 1 at the corners
+        return (1 - self.vignette * r2 ** 1.5)[..., None]
+
     def apply_vignette(self, rgb: np.ndarray) -> np.ndarray:
         """Darken the corners of a (H, W, 3) uint8 frame."""
-        if not self.vignette:
+        factors = self.vignette_factors(*rgb.shape[:2])
+        if factors is None:
             return rgb
-        h, w = rgb.shape[:2]
-        yy = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
-        xx = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
-        r2 = (xx * xx + yy * yy) / 2  # 0 at the centre, 1 at the corners
-        out = rgb.astype(np.float32) * (1 - self.vignette * r2 ** 1.5)[..., None]
-        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+        return np.clip(rgb * factors + 0.5, 0, 255).astype(np.uint8)
 
 
 GRADES: dict[str, Grade] = {

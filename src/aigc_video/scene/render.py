@@ -20,7 +20,7 @@ from ..errors import InputError
 from .backgrounds import Waves, Weather, draw_static
 from .grading import OBJECT_STRENGTH, grade_for
 from .sceneplan import ShotPlan
-from .shapes import FACING, OUTLINE_WIDTH, drawing, role_colors
+from .shapes import FACING, drawing, role_colors
 
 _RGBA = (skia.ColorType.kRGBA_8888_ColorType, skia.AlphaType.kPremul_AlphaType)
 _LAYER_BOUNDS = skia.Rect(-0.6, -0.6, 0.6, 0.6)  # a drawing's extent, outline included
@@ -65,12 +65,12 @@ def _camera(shot: ShotPlan, i: int, width: int, height: int) -> tuple[float, flo
 class ShotRenderer:
     """Draws the frames of one shot at one size; holds the per-shot state (background, paints).
 
-    Per frame, the background goes straight into the output RGB frame (a contiguous copy, or a
-    resampled one when the camera moves); skia's RGBA canvas gets that background only in the
-    boxes where something will be drawn (objects, wave rows, weather particles), draws, and only
-    those boxes are copied back. RGBA -> RGB conversion costs ~10x a contiguous copy, so
-    converting boxes rather than frames is what makes 720p fast. Overlapping boxes are copied
-    twice, which is harmless: both copies carry the same pixels.
+    Per frame: 1. the background (a still drawn once per shot, plus sliding wave rows) goes
+    straight into the output RGB frame: a contiguous copy, or a resampled one when the camera
+    moves; 2. skia's RGBA canvas gets the same background only in the boxes where something will
+    be drawn (objects, weather particles); 3. skia draws; 4. only those boxes are converted back
+    to RGB. RGBA -> RGB costs ~10x a contiguous copy, so converting boxes rather than frames is
+    what makes 720p fast. Boxes may overlap: both copies carry the same pixels.
     """
 
     def __init__(self, shot: ShotPlan, width: int, height: int, fps: int = 24):
@@ -78,65 +78,85 @@ class ShotRenderer:
         self.shot, self.w, self.h = shot, width, height
         bg_rng, weather_rng = np.random.default_rng(shot.seed).spawn(2)
         grade = grade_for(shot.mood.label)
-        # (H, W, 3) uint8, graded once: see grading.py for why that equals grading each frame.
-        still = draw_static(shot.background, shot.time, shot.weather, width, height, bg_rng)
-        self.background = np.ascontiguousarray(grade.apply_vignette(grade.apply(still)))
+        bg_filter = grade.color_filter()
+        # Graded once: see grading.py for why that equals grading each frame.
+        still = grade.apply(draw_static(shot.background, shot.time, shot.weather, width, height, bg_rng))
+        self.waves = Waves(still, shot.time, bg_filter) if shot.background == "sea" else None
+        self.vignette = grade.vignette_factors(height, width) if self.waves is not None else None
+        # The background as RGB (for the output) and as opaque RGBA uint32 (for the canvas).
+        self.background = np.ascontiguousarray(grade.apply_vignette(still))
+        rgba = np.empty((height, width, 4), np.uint8)
+        rgba[..., :3], rgba[..., 3] = self.background, 255
+        self.background32 = rgba.view(np.uint32)[..., 0]
         self.rows = np.empty_like(self.background)  # scratch for camera resampling
         self.pixels = np.full((height, width, 4), 255, np.uint8)  # opaque RGBA canvas
+        self.pixels32 = self.pixels.view(np.uint32)[..., 0]
         self.surface = skia.Surface(self.pixels, *_RGBA)
         self.canvas = self.surface.getCanvas()
 
-        bg_filter = grade.color_filter()
-        obj_filter = grade.color_filter(OBJECT_STRENGTH)
-        self.waves = Waves(width, height, shot.time) if shot.background == "sea" else None
         self.weather = None
         if shot.weather in ("rain", "snow"):
             # The plan does not carry fps; weather rates assume `fps` (24 by default).
             self.weather = Weather(shot.weather, width, height, fps, weather_rng)
-        if bg_filter is not None:
-            for p in ([self.waves.paint] if self.waves else []) + (self.weather.paints if self.weather else []):
-                p.setColorFilter(bg_filter)
+            for p in self.weather.paints:
+                if bg_filter is not None:
+                    p.setColorFilter(bg_filter)
 
+        obj_filter = grade.color_filter(OBJECT_STRENGTH)
         self.objects = []
         for obj in shot.objects:
             paints = {}
             for role, (r, g, b) in role_colors(obj.color).items():
-                p = skia.Paint(Color=skia.ColorSetRGB(r, g, b), AntiAlias=True)
-                if role == "outline":
-                    p.setStyle(skia.Paint.kStroke_Style)
-                    p.setStrokeWidth(2 * OUTLINE_WIDTH)
-                    p.setStrokeJoin(skia.Paint.kRound_Join)
+                paints[role] = skia.Paint(Color=skia.ColorSetRGB(r, g, b), AntiAlias=True)
                 if obj_filter is not None:
-                    p.setColorFilter(obj_filter)
-                paints[role] = p
+                    paints[role].setColorFilter(obj_filter)
             tr = obj.track
             facing = _facing(np.asarray(tr.x)) if obj.kind in FACING else np.ones(len(tr.x))
             self.objects.append((drawing(obj.kind), paints, tr, facing))
 
     def frame_into(self, i: int, out: np.ndarray) -> None:
-        """Draw frame i into out (H, W, 3) uint8, C-contiguous."""
+        """Draw frame i into out (H, W, 3) uint8."""
+        if not out.flags.c_contiguous:
+            tmp = np.empty_like(out, order="C")
+            self.frame_into(i, tmp)
+            np.copyto(out, tmp)
+            return
         w, h, canvas = self.w, self.h, self.canvas
         cam = _camera(self.shot, i, w, h)
         # 1. background, straight into the output
+        bg, bg32 = self.background, self.background32
+        if self.waves is not None:
+            self.waves.draw(i, bg, bg32, self.vignette)  # only the wave rows change
         if cam is None:
-            np.copyto(out, self.background)
+            np.copyto(out, bg)
         else:
-            _resample(self.background, self.rows, out, cam)
+            ix, iy = _camera_indices(cam, w, h)
+            _resample(bg, self.rows, out, ix, iy)
         # 2. the canvas gets the background only where something will be drawn
         boxes = self._boxes(i, cam)
+        for y0, y1, x0, x1 in boxes:
+            if cam is None:
+                self.pixels32[y0:y1, x0:x1] = bg32[y0:y1, x0:x1]
+            else:
+                _copy_rgb_box(out, self.pixels, y0, y1, x0, x1)
         particles = self.weather.positions(i) if self.weather is not None else None
         if particles is not None:
-            boxes += self.weather.boxes(*particles)
-        for y0, y1, x0, x1 in boxes:
-            self.pixels[y0:y1, x0:x1, :3] = out[y0:y1, x0:x1]
-        # 3. draw: moving background layers and objects under the camera, weather on top
+            # Hundreds of small boxes: one gather/scatter over all their pixels beats a loop.
+            spots = self.weather.pixels(*particles)
+            # One colour plane at a time: 1-D fancy indexing on a strided view is fastest.
+            out_planes = [out.reshape(-1, 3)[:, c] for c in range(3)]
+            px_planes = [self.pixels.reshape(-1, 4)[:, c] for c in range(3)]
+            if cam is None:
+                self.pixels32.reshape(-1)[spots] = bg32.reshape(-1)[spots]
+            else:
+                for o, p in zip(out_planes, px_planes):
+                    p[spots] = o[spots]
+        # 3. draw: objects under the camera, in plan order (later ones in front), weather on top
         canvas.save()
         if cam is not None:
             canvas.translate(cam[1], cam[2])
             canvas.scale(cam[0], cam[0])
-        if self.waves is not None:
-            self.waves.draw(canvas, i)
-        for d, paints, tr, facing in self.objects:  # plan order: later ones in front
+        for d, paints, tr, facing in self.objects:
             opacity = tr.opacity[i]
             if opacity <= 1 / 512:
                 continue
@@ -148,7 +168,7 @@ class ShotRenderer:
             if opacity < 1:
                 # A layer, so that overlapping parts fade together rather than show through.
                 canvas.saveLayerAlpha(_LAYER_BOUNDS, int(round(opacity * 255)))
-            canvas.drawPath(d.silhouette, paints["outline"])
+            canvas.drawPath(d.outline, paints["outline"])
             for path, role in d.parts:
                 canvas.drawPath(path, paints[role])
             if opacity < 1:
@@ -157,45 +177,62 @@ class ShotRenderer:
         canvas.restore()
         if particles is not None:
             self.weather.draw(canvas, *particles)
-        # 4. copy the drawn boxes back
+        # 4. convert the drawn boxes back
         for y0, y1, x0, x1 in boxes:
-            out[y0:y1, x0:x1] = self.pixels[y0:y1, x0:x1, :3]
+            _copy_rgb_box(self.pixels, out, y0, y1, x0, x1)
+        if particles is not None:
+            for o, p in zip(out_planes, px_planes):
+                o[spots] = p[spots]
 
     def _boxes(self, i: int, cam: tuple[float, float, float] | None) -> list[tuple[int, int, int, int]]:
-        """(y0, y1, x0, x1) pixel boxes holding everything drawn under the camera this frame."""
+        """(y0, y1, x0, x1) pixel boxes holding every object drawn this frame, through the camera."""
         w, h = self.w, self.h
         z, tx, ty = cam if cam is not None else (1.0, 0.0, 0.0)
-        spans = []
-        if self.waves is not None:
-            spans += [(0.0, y0, float(w), y1, 0.0) for y0, y1 in self.waves.spans]
-        for _, _, tr, _ in self.objects:
-            if tr.opacity[i] > 1 / 512:
-                # Drawings fit the box +-0.6 of their diameter, outline and rotation included.
-                cx, cy, half = tr.x[i] * w, tr.y[i] * h, 0.6 * tr.scale[i] * h
-                spans.append((cx - half, cy - half, cx + half, cy + half, 0.0))
         boxes = []
-        for x0, y0, x1, y1, _ in spans:
-            # Through the camera, plus 2 px of anti-aliasing.
-            bx0, bx1 = max(int(z * x0 + tx) - 2, 0), min(int(z * x1 + tx) + 3, w)
-            by0, by1 = max(int(z * y0 + ty) - 2, 0), min(int(z * y1 + ty) + 3, h)
-            if bx0 < bx1 and by0 < by1:
-                boxes.append((by0, by1, bx0, bx1))
+        for _, _, tr, _ in self.objects:
+            if tr.opacity[i] <= 1 / 512:
+                continue
+            # Drawings fit +-0.6 of their diameter, outline and rotation included; +2 px of
+            # anti-aliasing.
+            cx, cy, half = tr.x[i] * w, tr.y[i] * h, 0.6 * tr.scale[i] * h
+            x0, x1 = max(int(z * (cx - half) + tx) - 2, 0), min(int(z * (cx + half) + tx) + 3, w)
+            y0, y1 = max(int(z * (cy - half) + ty) - 2, 0), min(int(z * (cy + half) + ty) + 3, h)
+            if x0 < x1 and y0 < y1:
+                boxes.append((y0, y1, x0, x1))
         return boxes
 
 
-def _resample(src: np.ndarray, rows: np.ndarray, dst: np.ndarray, cam: tuple[float, float, float]) -> None:
-    """Nearest-pixel camera view of src (H, W, C) into dst, through the scratch `rows`.
+def _copy_rgb_box(src: np.ndarray, dst: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> None:
+    """dst[y0:y1, x0:x1, :3] = src[y0:y1, x0:x1, :3] between C-contiguous (H, W, 3 or 4) uint8
+    arrays (RGB and RGBA, either way round).
 
-    The camera moves <10%, so nearest sampling is hardly visible, and skia's filtered image draw
-    costs ~5x more here. Columns are copied as runs of consecutive source columns (a zoom of z
-    repeats one column in every 1 / (z - 1)), ~2x faster than a column gather."""
-    h, w = src.shape[:2]
+    As two strided copies, R and G as one (unaligned) uint16, then B: ~2x faster than numpy's
+    copy of 3 one-byte items per pixel."""
+    w, bh, bw = src.shape[1], y1 - y0, x1 - x0
+    cs, cd = src.shape[2], dst.shape[2]
+    rg_dst = np.ndarray((bh, bw), np.uint16, dst, (y0 * w + x0) * cd, (w * cd, cd))
+    rg_src = np.ndarray((bh, bw), np.uint16, src, (y0 * w + x0) * cs, (w * cs, cs))
+    np.copyto(rg_dst, rg_src)
+    np.copyto(dst[y0:y1, x0:x1, 2], src[y0:y1, x0:x1, 2])
+
+
+def _camera_indices(cam: tuple[float, float, float], w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """Source column and row of every screen pixel (nearest), for camera (zoom, tx, ty)."""
     z, tx, ty = cam
     ix = np.clip(((np.arange(w) + 0.5 - tx) / z).astype(np.intp), 0, w - 1)
     iy = np.clip(((np.arange(h) + 0.5 - ty) / z).astype(np.intp), 0, h - 1)
+    return ix, iy
+
+
+def _resample(src: np.ndarray, rows: np.ndarray, dst: np.ndarray, ix: np.ndarray, iy: np.ndarray) -> None:
+    """dst = src[iy][:, ix] for (H, W, C) arrays, through the scratch `rows`.
+
+    Nearest sampling: the camera moves <10%, so it is hardly visible, and skia's filtered image
+    draw costs ~5x more here. Columns are copied as runs of consecutive source columns (a zoom
+    of z repeats one column in every 1 / (z - 1)), ~2x faster than a column gather."""
     np.take(src, iy, axis=0, out=rows)
     breaks = (np.flatnonzero(np.diff(ix) != 1) + 1).tolist()
-    for a, b in zip([0, *breaks], [*breaks, w]):
+    for a, b in zip([0, *breaks], [*breaks, len(ix)]):
         s = int(ix[a])
         dst[:, a:b] = rows[:, s:s + b - a]
 

@@ -24,7 +24,8 @@ OUTLINE_WIDTH = 0.035  # in units of the diameter; half of it shows outside the 
 @dataclass(frozen=True)
 class Drawing:
     parts: tuple[tuple[skia.Path, str], ...]  # (path, role), filled in order
-    silhouette: skia.Path
+    silhouette: skia.Path                     # union of the parts: the mask
+    outline: skia.Path                        # the silhouette's edge as a filled ring, drawn first
 
 
 def _poly(*pts: tuple[float, float]) -> skia.Path:
@@ -223,7 +224,13 @@ _BUILDERS = {
 @lru_cache(maxsize=None)
 def drawing(kind: str) -> Drawing:
     parts = tuple(_BUILDERS[kind]())
-    return Drawing(parts=parts, silhouette=_union(*[p for p, _ in parts]))
+    silhouette = _union(*[p for p, _ in parts])
+    # Stroked once here rather than by skia on every frame; resScale: drawn ~100x larger.
+    outline = skia.Path()
+    stroke = skia.Paint(Style=skia.Paint.kStroke_Style, StrokeWidth=2 * OUTLINE_WIDTH,
+                        StrokeJoin=skia.Paint.kRound_Join)
+    stroke.getFillPath(silhouette, outline, None, 100.0)
+    return Drawing(parts=parts, silhouette=silhouette, outline=outline)
 
 
 def role_colors(color: str) -> dict[str, tuple[int, int, int]]:
