@@ -13,6 +13,7 @@ from aigc_video.errors import InputError
 from aigc_video.storyboard import Storyboard
 from aigc_video.understand import detect_language, nearest_vocab, parse
 from aigc_video.understand import embedding, lexicon_en, lexicon_zh
+from aigc_video.understand.calibrate import calibrate
 
 
 def one_shot(text: str):
@@ -339,12 +340,13 @@ def test_too_many_shots():
 
 # ---- unknown words: embedding fallback, warnings -------------------------------------------
 
-def test_in_vocabulary_text_does_not_import_torch():
+def test_import_is_light_and_in_vocabulary_text_does_not_import_torch():
     code = ("import sys; from aigc_video.understand import parse; "
+            "print(sorted(m for m in ('torch', 'jieba', 'vaderSentiment') if m in sys.modules)); "
             "parse('Two crimson balls slowly circle around the dark sun at night!'); "
-            "print('torch' in sys.modules)")
+            "print(sorted(m for m in ('torch', 'jieba') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.split("\n")[:2] == ["[]", "[]"]
 
 
 @pytest.fixture(scope="module")
@@ -368,8 +370,9 @@ def test_nonsense_noun_is_reported_not_dropped(encoder):
 
 
 def test_unknown_place_maps_to_a_background(encoder):
-    sb = parse("A dog walks in the jungle.")
-    assert sb.shots[0].setting.background == "grass"
+    sb = parse("A dog walks by the lagoon.")
+    assert sb.shots[0].setting.background == "sea"
+    assert any("'lagoon' was mapped to 'sea'" in w for w in sb.warnings)
 
 
 def test_nearest_vocab(encoder):
@@ -380,6 +383,14 @@ def test_nearest_vocab(encoder):
     assert found is not None and found[0] in vocab.OBJECTS
     with pytest.raises(ValueError):
         nearest_vocab("ball", "mood")
+
+
+@pytest.mark.parametrize("category", ["object", "background", "color"])
+def test_thresholds_still_separate_related_from_unrelated_words(encoder, category):
+    c = calibrate(category)
+    assert c.unrelated_accepted <= 0.07 and c.wrong_accepted <= 0.05
+    assert c.related_accepted >= 0.3
+    assert abs(c.threshold - c.best_threshold) <= 0.05
 
 
 def test_chinese_unknown_noun_is_reported():

@@ -89,6 +89,12 @@ class _Phrase:
 
 
 _CONNECTIVE_LIKE = ("connective", "speed", "punct", "particle", "conjunction")
+# A second verb that only says how the first motion goes, not a new one: "绕着月亮飞/旋转"
+# (orbit by flying/turning), "bounces along" -- taken silently.
+_ABSORBED: dict[str | None, frozenset[str]] = {
+    None: frozenset({"still", "move"}),
+    "orbit": frozenset({"still", "move", "spin"}),
+}
 
 
 class _Reader:
@@ -235,7 +241,9 @@ class _Reader:
             if head is None:
                 return
             word = np.unknown[head]
-            if word.text in lexicon_en.ABSTRACT_NOUNS:
+            if word.language == "en" and (
+                    word.text in lexicon_en.ABSTRACT_NOUNS or word.text in lexicon_en.NOT_NOUNS
+                    or word.text.endswith(lexicon_en.NOT_NOUN_SUFFIXES)):
                 return
             if self.after_locative:
                 self.r.background_slots.append(word.text)
@@ -290,8 +298,7 @@ class _Reader:
                 t.motion, t.motion_word = motion, tok.text
                 t.implied_speed = (lexicon_en.IMPLIED_SPEED.get(tok.key)
                                    or lexicon_zh.IMPLIED_SPEED.get(tok.key))
-            elif t.motion != motion and motion not in ("still", "move"):
-                # A plain "move" after a motion says how it goes ("绕着月亮飞"), nothing new.
+            elif t.motion != motion and motion not in _ABSORBED.get(t.motion, _ABSORBED[None]):
                 self.r.notes.append(
                     f"'{tok.text}' was ignored: '{t.motion_word}' already gives "
                     f"{t.kind or t.unknown or 'the subject'} its motion (one motion per shot)")

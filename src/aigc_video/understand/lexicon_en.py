@@ -77,7 +77,7 @@ MOTION_WORDS: dict[str, tuple[str, ...]] = {
     "zigzag": ("zigzag", "zig-zag", "zig zag", "weave", "swerve", "meander", "snake"),
     "orbit": ("orbit", "circle around", "revolve", "loop around", "go around", "go round",
               "circle round", "revolve around"),
-    "fall": ("fall", "drop", "sink", "descend", "tumble", "plunge", "plummet", "fall down",
+    "fall": ("fall", "drop", "sink", "descend", "set", "tumble", "plunge", "plummet", "fall down",
              "come down", "topple"),
     "rise": ("rise", "soar", "ascend", "climb", "lift off", "take off", "float up",
              "rise up", "go up", "come up"),
@@ -211,6 +211,17 @@ ABSTRACT_NOUNS = frozenset({
 # Shade words refine a colour ("dark blue") but name none: known, so never embedded as colours.
 SHADES = ("dark", "light", "bright", "pale", "deep", "shiny", "glowing", "vivid", "pastel",
           "neon", "colorful", "colourful", "sparkling", "shimmering")
+# Words that end a noun phrase without naming a thing ("what a wonderful, ..."): never sent to
+# the embedding as nouns. Suffixes of the same kind are checked by the grammar.
+NOT_NOUNS = frozenset({
+    "good", "nice", "great", "lovely", "new", "old", "bad", "cool", "long", "short", "tall",
+    "strange", "funny", "cute", "pretty", "fine", "real", "true", "few", "little", "lot", "very",
+    "so", "too", "really", "just", "also", "only", "even", "again", "here", "there", "now",
+    "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "does", "do", "did",
+    "will", "would", "can", "could", "should", "may", "might", "must", "same", "other",
+    "everything", "something", "nothing", "anything", "everyone", "someone", "nobody", "all",
+})
+NOT_NOUN_SUFFIXES = ("ful", "ous", "ive", "able", "ible", "ic", "ish", "less", "ly", "est")
 # "circles" after a subject is the verb "to circle" (orbit), after a determiner the shape.
 VERB_READINGS: dict[str, str] = {"circle": "orbit"}
 
