@@ -7,6 +7,7 @@ of the frame), so that the named colours of objects stand out for viewers and de
 """
 from __future__ import annotations
 
+import contextvars
 import math
 from typing import Callable
 
@@ -32,6 +33,20 @@ GROUND_TINT: dict[str, tuple[float, float, float]] = {
 HORIZON = 0.56  # horizon height (fraction of the frame) for landscapes
 
 
+# The shot's colour map (mood grade, overcast weather) as a skia colour filter, set while
+# draw_static runs; a ContextVar so that threads rendering different shots do not mix.
+_COLOR_MAP: contextvars.ContextVar[skia.ColorFilter | None] = contextvars.ContextVar("color_map", default=None)
+
+
+def _paint(**kwargs) -> skia.Paint:
+    """A paint that carries the colour map: the still comes out graded with no full-frame pass."""
+    paint = skia.Paint(**kwargs)
+    color_map = _COLOR_MAP.get()
+    if color_map is not None:
+        paint.setColorFilter(color_map)
+    return paint
+
+
 def _rgb(c: Color, alpha: float = 1.0) -> int:
     return skia.ColorSetARGB(int(round(255 * alpha)), int(c[0]), int(c[1]), int(c[2]))
 
@@ -46,11 +61,11 @@ def _vgrad(canvas: skia.Canvas, x0: float, y0: float, x1: float, y1: float,
     """Fill a rectangle with a vertical gradient."""
     shader = skia.GradientShader.MakeLinear([skia.Point(0, y0), skia.Point(0, y1)],
                                             [_rgb(c) for c in colors], positions)
-    canvas.drawRect(skia.Rect(x0, y0, x1, y1), skia.Paint(Shader=shader, AntiAlias=False))
+    canvas.drawRect(skia.Rect(x0, y0, x1, y1), _paint(Shader=shader, AntiAlias=False))
 
 
 def _fill(canvas: skia.Canvas, path: skia.Path, color: Color, alpha: float = 1.0) -> None:
-    canvas.drawPath(path, skia.Paint(Color=_rgb(color, alpha), AntiAlias=True))
+    canvas.drawPath(path, _paint(Color=_rgb(color, alpha), AntiAlias=True))
 
 
 def _sky(canvas, w, h, time, bottom: float = 1.0) -> None:
@@ -65,7 +80,7 @@ def _stars(canvas, w, h, rng, y_max: float, density: float = 1.0) -> None:
     for _ in range(n):
         x, y = rng.random() * w, rng.random() * h * y_max
         r = max(0.5, unit * (0.7 + 1.3 * rng.random() ** 3))
-        canvas.drawCircle(x, y, r, skia.Paint(Color=_rgb((255, 250, 235), 0.35 + 0.6 * rng.random()), AntiAlias=True))
+        canvas.drawCircle(x, y, r, _paint(Color=_rgb((255, 250, 235), 0.35 + 0.6 * rng.random()), AntiAlias=True))
 
 
 def _hill(w, h, y_base: float, amp: float, rng, waves: int = 2) -> skia.Path:
@@ -85,7 +100,7 @@ def _hill(w, h, y_base: float, amp: float, rng, waves: int = 2) -> skia.Path:
 
 def _clouds(canvas, w, h, rng, alpha: float, y_max: float = 0.3) -> None:
     """Soft, flat wisps high in the sky: unlike the puffy outlined "cloud" object."""
-    paint = skia.Paint(Color=_rgb((250, 251, 253), alpha), AntiAlias=True,
+    paint = _paint(Color=_rgb((250, 251, 253), alpha), AntiAlias=True,
                        MaskFilter=skia.MaskFilter.MakeBlur(skia.kNormal_BlurStyle, 0.012 * h))
     for _ in range(2 + int(rng.integers(0, 3))):
         cx, cy, s = rng.random() * w, (0.05 + rng.random() * (y_max - 0.05)) * h, (0.025 + 0.02 * rng.random()) * h
@@ -118,9 +133,9 @@ def night_sky(canvas, w, h, rng, time) -> None:
 def sunset(canvas, w, h, rng, time) -> None:
     dark = 0.55 if time == "night" else 1.0
     sky = [tuple(int(v * dark) for v in c) for c in ((62, 58, 108), (176, 118, 128), (236, 172, 118))]
-    _vgrad(canvas, 0, 0, w, h * 0.74, sky, [0.0, 0.6, 1.0])
+    _vgrad(canvas, 0, 0, w, h * 0.8, sky, [0.0, 0.55, 0.92])
     sun_x = (0.25 + 0.5 * rng.random()) * w
-    canvas.drawCircle(sun_x, h * 0.74, 0.13 * h, skia.Paint(Color=_rgb((250, 206, 136), 0.85), AntiAlias=True))
+    canvas.drawCircle(sun_x, h * 0.74, 0.13 * h, _paint(Color=_rgb((250, 206, 136), 0.85), AntiAlias=True))
     _fill(canvas, _hill(w, h, 0.74, 0.02, rng), (int(70 * dark), int(50 * dark), int(68 * dark)))
     _fill(canvas, _hill(w, h, 0.84, 0.03, rng), (int(50 * dark), int(36 * dark), int(52 * dark)))
 
@@ -147,7 +162,7 @@ def grass(canvas, w, h, rng, time) -> None:
 
 def desert(canvas, w, h, rng, time) -> None:
     top, _ = SKY[time]
-    _vgrad(canvas, 0, 0, w, h * (HORIZON + 0.04), [top, _tint((236, 224, 204), time)])
+    _vgrad(canvas, 0, 0, w, h * (HORIZON + 0.06), [top, _tint((236, 224, 204), time)])
     if time == "night":
         _stars(canvas, w, h, rng, HORIZON)
     _fill(canvas, _hill(w, h, HORIZON, 0.04, rng), _tint((228, 204, 158), time))
@@ -157,7 +172,7 @@ def desert(canvas, w, h, rng, time) -> None:
 
 def snow(canvas, w, h, rng, time) -> None:
     top, _ = SKY[time]
-    _vgrad(canvas, 0, 0, w, h * (HORIZON + 0.04), [top, _tint((226, 232, 240), time)])
+    _vgrad(canvas, 0, 0, w, h * (HORIZON + 0.06), [top, _tint((226, 232, 240), time)])
     if time == "night":
         _stars(canvas, w, h, rng, HORIZON)
     _fill(canvas, _hill(w, h, HORIZON, 0.03, rng), _tint((214, 224, 238), time))
@@ -177,7 +192,7 @@ def city(canvas, w, h, rng, time) -> None:
         while x < w:
             bw = (0.07 + 0.08 * rng.random()) * w
             top = (top_lo + (top_hi - top_lo) * rng.random()) * h
-            canvas.drawRect(skia.Rect(x, top, x + bw - 2 * unit, h), skia.Paint(Color=_rgb(body), AntiAlias=True))
+            canvas.drawRect(skia.Rect(x, top, x + bw - 2 * unit, h), _paint(Color=_rgb(body), AntiAlias=True))
             if layer == 1 or lit:
                 wx_step, wy_step, win = 9 * unit, 11 * unit, 4 * unit
                 yy = top + 6 * unit
@@ -189,28 +204,28 @@ def city(canvas, w, h, rng, time) -> None:
                             color = (244, 210, 122) if on else tuple(min(255, int(c * 1.15)) for c in body)
                         else:
                             color = tuple(min(255, int(c * 1.18)) for c in body)
-                        canvas.drawRect(skia.Rect(xx, yy, xx + win, yy + win * 1.3), skia.Paint(Color=_rgb(color)))
+                        canvas.drawRect(skia.Rect(xx, yy, xx + win, yy + win * 1.3), _paint(Color=_rgb(color)))
                         xx += wx_step
                     yy += wy_step
             x += bw
-    canvas.drawRect(skia.Rect(0, h * 0.93, w, h), skia.Paint(Color=_rgb(_tint((84, 86, 94), time))))
+    canvas.drawRect(skia.Rect(0, h * 0.93, w, h), _paint(Color=_rgb(_tint((84, 86, 94), time))))
 
 
 def space(canvas, w, h, rng, time) -> None:
     _vgrad(canvas, 0, 0, w, h, [(6, 6, 16), (18, 14, 36)])
     glow = skia.GradientShader.MakeRadial(skia.Point(w * 0.3, h * 0.6), 0.5 * h,
                                           [_rgb((90, 60, 130), 0.22), _rgb((90, 60, 130), 0.0)])
-    canvas.drawPaint(skia.Paint(Shader=glow))
+    canvas.drawPaint(_paint(Shader=glow))
     _stars(canvas, w, h, rng, 1.0, density=2.0)
     corner = int(rng.integers(0, 2))
     cx, cy, r = (0.88 if corner else 0.12) * w, 0.2 * h, 0.11 * h
-    ring = skia.Paint(Color=_rgb((196, 184, 160), 0.7), Style=skia.Paint.kStroke_Style, StrokeWidth=0.018 * h, AntiAlias=True)
+    ring = _paint(Color=_rgb((196, 184, 160), 0.7), Style=skia.Paint.kStroke_Style, StrokeWidth=0.018 * h, AntiAlias=True)
     canvas.save()
     canvas.translate(cx, cy)
     canvas.rotate(-18)
     canvas.drawArc(skia.Rect(-2 * r, -0.5 * r, 2 * r, 0.5 * r), 180, 180, False, ring)
-    canvas.drawCircle(0, 0, r, skia.Paint(Color=_rgb((158, 126, 110)), AntiAlias=True))
-    canvas.drawRect(skia.Rect(-r, -0.18 * r, r, 0.02 * r), skia.Paint(Color=_rgb((132, 104, 94), 0.8), AntiAlias=True))
+    canvas.drawCircle(0, 0, r, _paint(Color=_rgb((158, 126, 110)), AntiAlias=True))
+    canvas.drawRect(skia.Rect(-r, -0.18 * r, r, 0.02 * r), _paint(Color=_rgb((132, 104, 94), 0.8), AntiAlias=True))
     canvas.drawArc(skia.Rect(-2 * r, -0.5 * r, 2 * r, 0.5 * r), 0, 180, False, ring)
     canvas.restore()
 
@@ -221,22 +236,21 @@ DRAW: dict[str, Callable] = {
 }
 
 
-def draw_static(background: str, time: str, weather: str, width: int, height: int,
-                rng: np.random.Generator) -> np.ndarray:
-    """The still part of a background: (height, width, 3) uint8, weather's dimming included."""
+def draw_static(background: str, time: str, width: int, height: int, rng: np.random.Generator,
+                color_map: skia.ColorFilter | None = None) -> np.ndarray:
+    """The still part of a background, every colour passed through color_map:
+    (height, width, 4) uint8 RGBA, opaque."""
     rgba = np.zeros((height, width, 4), np.uint8)
     surface = skia.Surface(rgba, skia.ColorType.kRGBA_8888_ColorType, skia.AlphaType.kPremul_AlphaType)
     canvas = surface.getCanvas()
     canvas.clear(skia.ColorBLACK)
-    DRAW[background](canvas, width, height, rng, time)
+    token = _COLOR_MAP.set(color_map)
+    try:
+        DRAW[background](canvas, width, height, rng, time)
+    finally:
+        _COLOR_MAP.reset(token)
     del canvas, surface
-    rgb = rgba[..., :3].astype(np.float32)
-    if weather in ("rain", "snow"):
-        # Overcast: colours drain toward gray; rain darkens, snow lightens.
-        gray = rgb @ np.array([0.2126, 0.7152, 0.0722], np.float32)
-        rgb = 0.45 * rgb + 0.55 * gray[..., None]
-        rgb = rgb * 0.82 if weather == "rain" else rgb * 0.9 + 22
-    return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+    return rgba
 
 
 _RGBA = (skia.ColorType.kRGBA_8888_ColorType, skia.AlphaType.kPremul_AlphaType)

@@ -2,8 +2,8 @@
 
 A grade is an affine colour map (3x3 matrix + offset) plus a vignette. Because alpha blending is
 linear, grading each drawn element with the same affine map equals grading the finished frame, so
-the static background is graded once per shot (numpy) and every paint drawn on top carries the
-same map as a skia colour filter: no full-frame pass per frame.
+every paint (background and objects alike) carries the map as a skia colour filter: no
+full-frame pass, neither per frame nor per shot. Only the vignette is a pass over the background.
 
 Objects take the grade at `OBJECT_STRENGTH` so that their named colours stay recognizable (a
 colourist's "protected" subject); the vignette darkens the background only.
@@ -42,15 +42,19 @@ class Grade:
         return self == Grade()
 
     def color_filter(self, strength: float = 1.0) -> skia.ColorFilter | None:
-        """The same map as a skia colour filter (skia's offsets are in 0..1 units)."""
+        """The same map as a skia colour filter, or None for the identity."""
         if self.is_identity or strength == 0:
             return None
-        a, b = self.affine(strength)
-        rows = []
-        for r in range(3):
-            rows += [float(a[r, 0]), float(a[r, 1]), float(a[r, 2]), 0.0, float(b[r])]
-        rows += [0.0, 0.0, 0.0, 1.0, 0.0]
-        return skia.ColorFilters.Matrix(rows)
+        return affine_filter(*self.affine(strength))
+
+    def background_filter(self, weather: str) -> skia.ColorFilter | None:
+        """The grade after the weather's overcast look: the colour map of a shot's background."""
+        wa, wb = overcast(weather)
+        ga, gb = self.affine()
+        a, b = ga @ wa, ga @ wb + gb
+        if np.allclose(a, np.eye(3)) and np.allclose(b, 0):
+            return None
+        return affine_filter(a, b)
 
     def apply(self, rgb: np.ndarray, strength: float = 1.0) -> np.ndarray:
         """Grade a (..., 3) uint8 array: the same map as `color_filter`."""
@@ -75,6 +79,26 @@ class Grade:
         if factors is None:
             return rgb
         return np.clip(rgb * factors + 0.5, 0, 255).astype(np.uint8)
+
+
+def overcast(weather: str) -> tuple[np.ndarray, np.ndarray]:
+    """(A, b) of the weather's look: under rain or snow colours drain toward gray; rain darkens,
+    snow lightens."""
+    if weather not in ("rain", "snow"):
+        return np.eye(3), np.zeros(3)
+    drain = 0.45 * np.eye(3) + 0.55 * np.outer(np.ones(3), _LUMA)
+    if weather == "rain":
+        return 0.82 * drain, np.zeros(3)
+    return 0.9 * drain, np.full(3, 22 / 255)
+
+
+def affine_filter(a: np.ndarray, b: np.ndarray) -> skia.ColorFilter:
+    """rgb -> a @ rgb + b as a skia colour filter (skia's offsets are in 0..1 units)."""
+    rows = []
+    for r in range(3):
+        rows += [float(a[r, 0]), float(a[r, 1]), float(a[r, 2]), 0.0, float(b[r])]
+    rows += [0.0, 0.0, 0.0, 1.0, 0.0]
+    return skia.ColorFilters.Matrix(rows)
 
 
 GRADES: dict[str, Grade] = {

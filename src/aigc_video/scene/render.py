@@ -79,15 +79,18 @@ class ShotRenderer:
         bg_rng, weather_rng = np.random.default_rng(shot.seed).spawn(2)
         grade = grade_for(shot.mood.label)
         bg_filter = grade.color_filter()
-        # Graded once: see grading.py for why that equals grading each frame.
-        still = grade.apply(draw_static(shot.background, shot.time, shot.weather, width, height, bg_rng))
-        self.waves = Waves(still, shot.time, bg_filter) if shot.background == "sea" else None
-        self.vignette = grade.vignette_factors(height, width) if self.waves is not None else None
+        # (H, W, 4) RGBA with the grade and the weather's look drawn in (grading.py says why).
+        rgba = draw_static(shot.background, shot.time, width, height, bg_rng, grade.background_filter(shot.weather))
+        still = np.empty((height, width, 3), np.uint8)
+        _copy_rgb_box(rgba, still, 0, height, 0, width)
+        self.waves = Waves(still, shot.time, grade.background_filter(shot.weather)) if shot.background == "sea" else None
+        vignette = grade.vignette_factors(height, width)
+        if vignette is not None:
+            still = np.clip(still * vignette + 0.5, 0, 255).astype(np.uint8)
+            rgba[..., :3] = still
+        self.vignette = vignette if self.waves is not None else None
         # The background as RGB (for the output) and as opaque RGBA uint32 (for the canvas).
-        self.background = np.ascontiguousarray(grade.apply_vignette(still))
-        rgba = np.empty((height, width, 4), np.uint8)
-        rgba[..., :3], rgba[..., 3] = self.background, 255
-        self.background32 = rgba.view(np.uint32)[..., 0]
+        self.background, self.background32 = still, rgba.view(np.uint32)[..., 0]
         self.rows = np.empty_like(self.background)  # scratch for camera resampling
         self.pixels = np.full((height, width, 4), 255, np.uint8)  # opaque RGBA canvas
         self.pixels32 = self.pixels.view(np.uint32)[..., 0]
