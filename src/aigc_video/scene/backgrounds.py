@@ -186,28 +186,27 @@ def city(canvas, w, h, rng, time) -> None:
         _stars(canvas, w, h, rng, 0.4, density=0.6)
     lit = time in ("night", "dusk")
     unit = h / 360
+    win, wx_step, wy_step = 4 * unit, 9 * unit, 11 * unit
     for layer, (base, top_lo, top_hi) in enumerate((((150, 158, 172), 0.38, 0.6), ((112, 120, 136), 0.5, 0.72))):
-        x = -rng.random() * 0.05 * w
         body = _tint(base, time)
+        # One path per colour: hundreds of windows cost one draw call each otherwise.
+        blocks, windows_on, windows_off = skia.Path(), skia.Path(), skia.Path()
+        x = -rng.random() * 0.05 * w
         while x < w:
             bw = (0.07 + 0.08 * rng.random()) * w
             top = (top_lo + (top_hi - top_lo) * rng.random()) * h
-            canvas.drawRect(skia.Rect(x, top, x + bw - 2 * unit, h), _paint(Color=_rgb(body), AntiAlias=True))
-            if layer == 1 or lit:
-                wx_step, wy_step, win = 9 * unit, 11 * unit, 4 * unit
-                yy = top + 6 * unit
-                while yy < h * 0.93:
-                    xx = x + 5 * unit
-                    while xx + win < x + bw - 6 * unit:
-                        if lit:
-                            on = rng.random() < 0.35
-                            color = (244, 210, 122) if on else tuple(min(255, int(c * 1.15)) for c in body)
-                        else:
-                            color = tuple(min(255, int(c * 1.18)) for c in body)
-                        canvas.drawRect(skia.Rect(xx, yy, xx + win, yy + win * 1.3), _paint(Color=_rgb(color)))
-                        xx += wx_step
-                    yy += wy_step
+            blocks.addRect(skia.Rect(x, top, x + bw - 2 * unit, h))
+            if (layer == 1 or lit) and win >= 1.5:  # smaller windows would be invisible specks
+                xs = np.arange(x + 5 * unit, x + bw - 6 * unit - win, wx_step).tolist()
+                ys = np.arange(top + 6 * unit, h * 0.93, wy_step).tolist()
+                on = ((rng.random((len(ys), len(xs))) < 0.35) & lit).tolist()
+                for yy, row in zip(ys, on):
+                    for xx, is_on in zip(xs, row):
+                        (windows_on if is_on else windows_off).addRect(skia.Rect(xx, yy, xx + win, yy + win * 1.3))
             x += bw
+        _fill(canvas, blocks, body)
+        _fill(canvas, windows_off, tuple(min(255, int(c * (1.15 if lit else 1.18))) for c in body))
+        _fill(canvas, windows_on, (244, 210, 122))
     canvas.drawRect(skia.Rect(0, h * 0.93, w, h), _paint(Color=_rgb(_tint((84, 86, 94), time))))
 
 
@@ -215,7 +214,7 @@ def space(canvas, w, h, rng, time) -> None:
     _vgrad(canvas, 0, 0, w, h, [(6, 6, 16), (18, 14, 36)])
     glow = skia.GradientShader.MakeRadial(skia.Point(w * 0.3, h * 0.6), 0.5 * h,
                                           [_rgb((90, 60, 130), 0.22), _rgb((90, 60, 130), 0.0)])
-    canvas.drawPaint(_paint(Shader=glow))
+    canvas.drawCircle(w * 0.3, h * 0.6, 0.5 * h, _paint(Shader=glow, AntiAlias=True))
     _stars(canvas, w, h, rng, 1.0, density=2.0)
     corner = int(rng.integers(0, 2))
     cx, cy, r = (0.88 if corner else 0.12) * w, 0.2 * h, 0.11 * h
