@@ -307,3 +307,19 @@ def test_mood_grade_is_mild_on_objects():
         inside = render_frame(shot, 0, 128, 128)[render_masks(shot, 128, 128)[0, 0] > 0.99]
         names, counts = np.unique(_nearest_color(inside), return_counts=True)
         assert names[counts.argmax()] == "blue", mood
+
+
+def test_box_conversion_matches_whole_frame_reference(monkeypatch):
+    # The renderer converts only the boxes it draws in; a box that missed part of a drawing
+    # would cut it. Reference: one box covering the whole frame.
+    from aigc_video.scene import render as render_module
+    kinds = list(vocab.OBJECTS)
+    for k in range(0, len(kinds), 3):
+        subjects = [subject(kind, size="large", motion="spin") for kind in kinds[k:k + 3]]
+        shot = plan(board(*subjects, background="sea", weather="snow", mood="calm", duration=0.5),
+                    size=(96, 64), seed=k).shots[0]
+        fast = render_shot(shot, 96, 64)
+        with monkeypatch.context() as m:
+            m.setattr(render_module.ShotRenderer, "_boxes", lambda self, i, cam: [(0, self.h, 0, self.w)])
+            reference = render_shot(shot, 96, 64)
+        assert np.array_equal(fast, reference), kinds[k:k + 3]
