@@ -60,6 +60,7 @@ class Reading:
     subjects: list[SubjectDraft] = field(default_factory=list)
     background: str | None = None
     time: str | None = None
+    implied_time: str | None = None     # from a place word ("sunset" -> dusk)
     weather: str | None = None
     moods: list[str] = field(default_factory=list)           # explicit mood words' labels
     background_slots: list[str] = field(default_factory=list)  # unknown place nouns
@@ -122,6 +123,7 @@ class _Reader:
         if self.pending_dirs or self.pending_speed:
             targets = self.waiting or self.group or self.r.subjects[-1:]
             self.apply_pending(targets)
+        self.r.time = self.r.time or self.r.implied_time
         return self.r
 
     def step(self, i: int, tok: Token, nxt: Token | None) -> None:
@@ -171,7 +173,10 @@ class _Reader:
         elif cat in SETTING_CATEGORIES:
             self.flush(tok)
             for c, v in tok.tags:
-                if c in SETTING_CATEGORIES:
+                if c == "time" and cat != "time":
+                    # "sunset" implies dusk; a time said outright ("at dawn") wins over it
+                    self.r.implied_time = self.r.implied_time or str(v)
+                elif c in SETTING_CATEGORIES:
                     self.setting(c, str(v))
             self.after_locative = False
         elif cat == "mood":
@@ -341,9 +346,9 @@ class _Reader:
     def setting(self, category: str, value: str) -> None:
         r = self.r
         if category == "background":
-            # The first named place wins, except that a plain "sky" takes a more specific one.
-            if r.background is None or (r.background == "day_sky" and value in
-                                        ("night_sky", "sunset", "space")):
+            # The first named place wins, except that a bare "sky" takes a more specific one.
+            if r.background is None or (r.background == lexicon_en.SKY and value in
+                                        ("day_sky", "night_sky", "sunset", "space")):
                 r.background = value
         elif category == "time":
             r.time = r.time or value

@@ -124,8 +124,13 @@ SPEED_WORDS: dict[str, tuple[str, ...]] = {
              "wildly", "suddenly", "speedy"),
 }
 
+# "sky" (the pseudo-background SKY) is a day sky, a night sky or a sunset by the time of day.
+SKY = "sky"
+SKY_WORDS = ("sky", "air", "heavens", "midair", "skies")
 BACKGROUND_WORDS: dict[str, tuple[str, ...]] = {
-    "day_sky": ("sky", "air", "heavens", "blue sky", "clear sky", "daylight sky", "midair"),
+    "plain": ("plain scene", "plain background", "blank background", "empty background",
+              "white background"),
+    "day_sky": ("day sky", "blue sky", "clear sky", "daylight sky", "daytime sky", "sunny sky"),
     "night_sky": ("night sky", "starry sky", "starry night", "starry", "starlit", "starlight",
                   "moonlit"),
     "sunset": ("sunset", "sundown", "sunrise", "twilight", "afterglow"),
@@ -137,7 +142,8 @@ BACKGROUND_WORDS: dict[str, tuple[str, ...]] = {
               "valley", "jungle", "orchard"),
     "desert": ("desert", "sand", "dune", "sahara", "wasteland"),
     "snow": ("snowfield", "snowy", "winter", "tundra", "glacier", "ice", "icy", "arctic",
-             "snowy field", "snow field"),
+             "snowy field", "snow field", "snow scene", "snowy scene", "snow background",
+             "snowy landscape", "snow covered", "snowland"),
     "city": ("city", "town", "street", "downtown", "skyline", "village", "road", "avenue",
              "urban", "metropolis"),
     "space": ("space", "outer space", "galaxy", "universe", "cosmos", "deep space"),
@@ -240,6 +246,7 @@ def build() -> dict[str, list[tuple[str, object]]]:
         _entries("color", COLOR_WORDS),
         _entries("size", SIZE_WORDS),
         _entries("background", BACKGROUND_WORDS),
+        {w: ("background", SKY) for w in SKY_WORDS},
         _entries("time", TIME_WORDS),
         _entries("weather", WEATHER_WORDS),
         _entries("motion", MOTION_WORDS),

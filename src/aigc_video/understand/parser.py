@@ -18,14 +18,16 @@ import re
 from .. import limits, vocab
 from ..errors import InputError
 from ..storyboard import Action, Setting, Shot, Storyboard, Subject
-from . import embedding, grammar, script
+from . import embedding, grammar, lexicon_en, script
 from .grammar import Reading, SubjectDraft
 from .language import detect_language, spoken_seconds
 from .mood import mood_of
 from .tokens import Token, has_han, tokenize
 
-# The background a time of day implies when no place is named ("at night" -> night sky).
+# The background a time of day implies when no place is named ("at night" -> night sky), and
+# what a bare "sky" is at that time.
 TIME_BACKGROUND = {"night": "night_sky", "dusk": "sunset", "dawn": "sunset"}
+SKY_AT = {"day": "day_sky", "night": "night_sky", "dusk": "sunset", "dawn": "sunset"}
 _CJK_END_RE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]$")
 
 
@@ -157,10 +159,17 @@ def _subject(draft: SubjectDraft, warnings: list[str]) -> Subject:
 
 def _setting(reading: Reading, base: Setting | None = None) -> Setting:
     """The setting a sentence names, on top of `base` (the previous shot's, for continuations)."""
-    background = reading.background or (base.background if base else "plain")
     time = reading.time or (base.time if base and not reading.background else None)
-    if time and background in ("plain", "day_sky"):
-        background = TIME_BACKGROUND.get(time, background)
+    if reading.background == lexicon_en.SKY:
+        background = SKY_AT[time or "day"]
+    elif reading.background:
+        background = reading.background
+    elif base and time and base.background in ("day_sky", "night_sky", "sunset"):
+        background = SKY_AT[time]           # "Then night falls": the sky changes with the time
+    elif base and not (time and base.background == "plain"):
+        background = base.background
+    else:
+        background = TIME_BACKGROUND.get(time or "day", "plain")
     weather = reading.weather or (base.weather if base else "clear")
     return Setting(background=background, time=time or vocab.BACKGROUND_TIME[background],
                    weather=weather)

@@ -7,6 +7,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from .. import vocab
 from . import lexicon_en, lexicon_zh
 
 Tag = tuple[str, object]
@@ -96,6 +97,22 @@ def _is_word(piece: str) -> bool:
     return piece[0].isalnum()
 
 
+def _colored(word: str) -> Token | None:
+    """"rose-colored" / "sky colored": the colour of a named colour or thing, as a colour word."""
+    found = _lookup_en([word])
+    if found is None:
+        return None
+    key, tags, _ = found
+    for category, value in tags:
+        if category == "color":
+            return Token(f"{word} colored", [("color", value)], key=key)
+        if category == "object":
+            return Token(f"{word} colored", [("color", vocab.OBJECTS[str(value)])], key=key)
+    if key == lexicon_en.SKY:
+        return Token(f"{word} colored", [("color", "blue")], key=key)
+    return None
+
+
 def _tokenize_en(run: str) -> list[Token]:
     pieces = _EN_WORD_RE.findall(run.lower().replace("-", " "))
     out: list[Token] = []
@@ -106,6 +123,12 @@ def _tokenize_en(run: str) -> list[Token]:
             out.append(Token(piece, [("number", int(piece[:6]))], key=piece))
             i += 1
             continue
+        if i + 1 < len(pieces) and pieces[i + 1] in ("colored", "coloured") and _is_word(piece):
+            tok = _colored(piece)
+            if tok:
+                out.append(tok)
+                i += 2
+                continue
         if not _is_word(piece):
             if piece in _CLAUSE_PUNCT:
                 out.append(Token(piece, [("punct", piece)], key=piece))
