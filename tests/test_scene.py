@@ -297,7 +297,8 @@ def test_grade_on_paints_matches_grade_on_pixels(mood):
     got = np.zeros((1, len(vocab.COLORS), 4), np.uint8)
     canvas = skia.Surface(got, skia.ColorType.kRGBA_8888_ColorType, skia.AlphaType.kPremul_AlphaType).getCanvas()
     for k, (r, g, b) in enumerate(vocab.COLORS.values()):
-        canvas.drawRect(skia.Rect(k, 0, k + 1, 1), skia.Paint(Color=skia.ColorSetRGB(r, g, b), ColorFilter=grade.color_filter()))
+        paint = skia.Paint(Color=skia.ColorSetRGB(r, g, b), ColorFilter=grade.color_filter())
+        canvas.drawRect(skia.Rect(k, 0, k + 1, 1), paint)
     assert np.abs(got[..., :3].astype(int) - expected).max() <= 2
 
 
@@ -323,3 +324,14 @@ def test_box_conversion_matches_whole_frame_reference(monkeypatch):
             m.setattr(render_module.ShotRenderer, "_boxes", lambda self, i, cam: [(0, self.h, 0, self.w)])
             reference = render_shot(shot, 96, 64)
         assert np.array_equal(fast, reference), kinds[k:k + 3]
+
+
+def test_things_sit_where_they_belong_in_landscapes():
+    for seed in range(10):
+        shot = plan(board(subject("boat", "white"), subject("bird", "blue"), subject("fish", "orange"),
+                          background="sea"), seed=seed).shots[0]
+        boat, bird, fish = (o.track.y[0] for o in shot.objects)
+        assert 0.5 <= boat <= 0.75 and bird <= 0.45 and fish >= 0.6
+        car = plan(board(subject("car", "red", motion="move", direction="left"), background="grass"),
+                   seed=seed).shots[0].objects[0].track
+        assert min(car.y) >= 0.6

@@ -218,7 +218,8 @@ def space(canvas, w, h, rng, time) -> None:
     _stars(canvas, w, h, rng, 1.0, density=2.0)
     corner = int(rng.integers(0, 2))
     cx, cy, r = (0.88 if corner else 0.12) * w, 0.2 * h, 0.11 * h
-    ring = _paint(Color=_rgb((196, 184, 160), 0.7), Style=skia.Paint.kStroke_Style, StrokeWidth=0.018 * h, AntiAlias=True)
+    ring = _paint(Color=_rgb((196, 184, 160), 0.7), Style=skia.Paint.kStroke_Style, StrokeWidth=0.018 * h,
+                  AntiAlias=True)
     canvas.save()
     canvas.translate(cx, cy)
     canvas.rotate(-18)
@@ -260,7 +261,7 @@ class Waves:
     than the frame (the water under it is horizontally uniform, so the strip is periodic) and
     slides sideways by whole pixels per frame: a copy of a few rows, no drawing per frame."""
 
-    def __init__(self, water: np.ndarray, time: str, color_filter: skia.ColorFilter | None = None):
+    def __init__(self, water: np.ndarray, time: str, fps: int, color_filter: skia.ColorFilter | None = None):
         """water: the graded still background (H, W, 3) uint8, whose water rows the strips copy."""
         h, w = water.shape[:2]
         self.width = w
@@ -273,6 +274,7 @@ class Waves:
         # Rows a crest may touch, cut half-way to its neighbours so bands never overlap.
         edges = [0.5 * h] + [(a + b) / 2 for a, b in zip(ys, ys[1:])] + [float(h)]
         self.bands = []  # (row0, row1, wavelength px, px per frame, strip RGB, strip RGBA as uint32)
+        # Nearer rows (lower) move faster; alternate rows go opposite ways.
         for k, y in enumerate(ys):
             wavelength = max(4, int(round(w * (0.06 + 0.025 * k))))
             amp = h * (0.004 + 0.0025 * k)
@@ -290,7 +292,7 @@ class Waves:
             canvas = skia.Surface(strip, *_RGBA).getCanvas()
             canvas.drawPath(path, paint)
             del canvas
-            speed = (0.4 + 0.35 * k) * h / 360 * (1 if k % 2 else -1)
+            speed = (10 + 8 * k) * h / 360 / fps * (1 if k % 2 else -1)
             self.bands.append((r0, r1, wavelength, speed, np.ascontiguousarray(strip[..., :3]),
                                strip.view(np.uint32)[..., 0].copy()))
 

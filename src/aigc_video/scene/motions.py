@@ -70,6 +70,7 @@ class MotionContext:
     speed: float           # vocab.SPEEDS multiplier
     direction: str | None
     spread: float = 0.3    # share of the free room a start may use away from its preferred edge
+    rows: tuple[float, float] | None = None  # preferred centre rows (sky, ground, water), if any
 
     @property
     def t(self) -> np.ndarray:
@@ -85,6 +86,13 @@ class MotionContext:
         """Centres whose bounding circle of diameter max_scale stays in the view."""
         r = (self.scale if max_scale is None else max_scale) / 2 + PAD
         return self.view.shrink(r)
+
+    def start_box(self, box: Region) -> Region:
+        """box narrowed to the preferred rows, while the layout is not crowded (spread < 0.65)."""
+        if self.rows is None or self.spread >= 0.65:
+            return box
+        y0, y1 = max(box.y0, self.rows[0]), min(box.y1, self.rows[1])
+        return Region(box.x0, box.x1, y0, y1) if y0 <= y1 else box
 
     def track(self, x, y, scale=None, rotation=None, opacity=None) -> MotionTrack:
         n = self.n_frames
@@ -108,13 +116,14 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
 
 
 def _line_start(rng, box: Region, u: tuple[float, float], length: float,
-                spread: float) -> tuple[float, float]:
+                ctx: MotionContext) -> tuple[float, float]:
     """Start of a straight path of `length` along unit vector u inside box, near the edge the
-    path leaves from (so the direction reads clearly), anywhere across it."""
-    start = []
-    for lo, hi, c in ((box.x0, box.x1, u[0]), (box.y0, box.y1, u[1])):
+    path leaves from (so the direction reads clearly), anywhere across it (preferred rows first)."""
+    start, spread, across = [], ctx.spread, ctx.start_box(box)
+    for lo, hi, c, free in ((box.x0, box.x1, u[0], (across.x0, across.x1)),
+                            (box.y0, box.y1, u[1], (across.y0, across.y1))):
         if abs(c) < 1e-9:
-            start.append(lo + (hi - lo) * rng.random())
+            start.append(free[0] + (free[1] - free[0]) * rng.random())
             continue
         slack = max(hi - lo - length * abs(c), 0.0)
         offset = slack * spread * rng.random()
@@ -135,7 +144,7 @@ def _distance_fraction(speed: float, duration_s: float) -> float:
 
 
 def still(rng, ctx: MotionContext) -> MotionTrack:
-    x, y = ctx.box().sample(rng)
+    x, y = ctx.start_box(ctx.box()).sample(rng)
     return ctx.track(x, y)
 
 
@@ -143,7 +152,7 @@ def move(rng, ctx: MotionContext) -> MotionTrack:
     u = DIRECTION_VECTORS[ctx.direction or "right"]
     box = ctx.box()
     length = _reach(box, u) * _distance_fraction(ctx.speed, ctx.n_frames / ctx.fps)
-    x0, y0 = _line_start(rng, box, u, length, ctx.spread)
+    x0, y0 = _line_start(rng, box, u, length, ctx)
     return ctx.track(x0 + u[0] * length * ctx.f, y0 + u[1] * length * ctx.f)
 
 
@@ -154,7 +163,7 @@ def zigzag(rng, ctx: MotionContext) -> MotionTrack:
     amp = min(0.1, 0.25 * _reach(box, n)) if _reach(box, n) > 0 else 0.0
     inner = box.shrink(amp * abs(n[0]), amp * abs(n[1]))
     length = _reach(inner, u) * _distance_fraction(ctx.speed, ctx.n_frames / ctx.fps)
-    x0, y0 = _line_start(rng, inner, u, length, ctx.spread)
+    x0, y0 = _line_start(rng, inner, u, length, ctx)
     period = 1.2 / ctx.speed
     zig = 2 * np.abs(2 * np.mod(ctx.t / period + 0.25, 1.0) - 1) - 1  # triangle wave, 0 at t=0
     return ctx.track(x0 + u[0] * length * ctx.f + n[0] * amp * zig,
@@ -183,8 +192,8 @@ def jump(rng, ctx: MotionContext) -> MotionTrack:
     """Hops in place: a parabola for 60% of each period, then a rest on the ground."""
     box = ctx.box()
     height = min(0.22, 0.8 * box.h)
-    x = box.x0 + box.w * rng.random()
-    base = box.y0 + height + (box.h - height) * rng.random()
+    ground = ctx.start_box(Region(box.x0, box.x1, box.y0 + height, max(box.y1, box.y0 + height)))
+    x, base = ground.sample(rng)
     period = 1.0 / ctx.speed
     phase = np.mod(ctx.t / period, 1.0) / 0.6
     hop = np.where(phase < 1, 4 * phase * (1 - phase), 0.0)
@@ -207,20 +216,20 @@ def orbit(rng, ctx: MotionContext) -> MotionTrack:
 
 
 def spin(rng, ctx: MotionContext) -> MotionTrack:
-    x, y = ctx.box().sample(rng)
+    x, y = ctx.start_box(ctx.box()).sample(rng)
     sign = 1 if rng.random() < 0.5 else -1
     return ctx.track(x, y, rotation=sign * 180.0 * ctx.speed * ctx.t)
 
 
 def grow(rng, ctx: MotionContext) -> MotionTrack:
     factor = np.minimum(0.5 + ctx.speed * ctx.f, 1.6)
-    x, y = ctx.box(ctx.scale * factor.max()).sample(rng)
+    x, y = ctx.start_box(ctx.box(ctx.scale * factor.max())).sample(rng)
     return ctx.track(x, y, scale=ctx.scale * factor)
 
 
 def shrink(rng, ctx: MotionContext) -> MotionTrack:
     factor = np.maximum(1.5 - ctx.speed * ctx.f, 0.4)
-    x, y = ctx.box(ctx.scale * factor.max()).sample(rng)
+    x, y = ctx.start_box(ctx.box(ctx.scale * factor.max())).sample(rng)
     return ctx.track(x, y, scale=ctx.scale * factor)
 
 
@@ -244,13 +253,13 @@ def rise(rng, ctx: MotionContext) -> MotionTrack:
 
 
 def fade_in(rng, ctx: MotionContext) -> MotionTrack:
-    x, y = ctx.box().sample(rng)
+    x, y = ctx.start_box(ctx.box()).sample(rng)
     span = min(1.0, 0.6 / ctx.speed)
     return ctx.track(x, y, opacity=_smoothstep(ctx.f / span))
 
 
 def fade_out(rng, ctx: MotionContext) -> MotionTrack:
-    x, y = ctx.box().sample(rng)
+    x, y = ctx.start_box(ctx.box()).sample(rng)
     span = min(1.0, 0.6 / ctx.speed)
     return ctx.track(x, y, opacity=1 - _smoothstep((ctx.f - (1 - span)) / span))
 

@@ -23,6 +23,13 @@ PAN_ZOOM = 1.1         # a pan is done zoomed in, so the view never leaves the f
 PAN_OFFSET = 0.04      # view centre offset at the ends of a pan (< (1 - 1/PAN_ZOOM) / 2)
 MAX_COUNT = 3          # copies of one subject
 TRIES = 40             # placements tried per object before a layout restarts
+# Where things belong in landscapes: centre rows (fractions of the frame height) per kind and
+# background, preferred while the layout has room. Shapes and open skies have no preference.
+_SKY = (0.08, 0.42)
+_LAND = {"grass": (0.64, 0.95), "desert": (0.64, 0.95), "snow": (0.64, 0.95), "city": (0.72, 0.95),
+         "sunset": (0.78, 0.95)}
+_WATER = {"boat": (0.5, 0.72), "fish": (0.64, 0.95)}
+_LANDSCAPES = set(_LAND) | {"sea"}
 # Motions that move the object sideways: a pan would blur which way they go.
 _SIDEWAYS = {"move", "bounce", "zigzag", "orbit"}
 
@@ -150,6 +157,20 @@ def visible_region(camera: Camera, aspect: float) -> Region:
     return Region(x0 * aspect, x1 * aspect, y0, y1)
 
 
+def preferred_rows(kind: str, background: str) -> tuple[float, float] | None:
+    """Centre rows where a thing sits naturally: birds and suns in the sky, cars on the ground,
+    boats on the water."""
+    if background not in _LANDSCAPES:
+        return None
+    if kind in ("sun", "moon", "cloud", "bird", "balloon"):
+        return _SKY
+    if background == "sea":
+        return _WATER.get(kind)
+    if kind in ("car", "dog", "house", "tree", "flower"):
+        return _LAND[background]
+    return None
+
+
 def layout(shot: Shot, directions: list[str | None], rng: np.random.Generator, view: Region,
            n_frames: int, fps: int) -> list[MotionTrack]:
     """A track per object such that no two bounding circles overlap on the first frame.
@@ -165,7 +186,8 @@ def layout(shot: Shot, directions: list[str | None], rng: np.random.Generator, v
         for subject, direction in specs:
             ctx = MotionContext(view=view, scale=vocab.SIZES[subject.size] * shrink,
                                 n_frames=n_frames, fps=fps,
-                                speed=vocab.SPEEDS[subject.action.speed], direction=direction)
+                                speed=vocab.SPEEDS[subject.action.speed], direction=direction,
+                                rows=preferred_rows(subject.kind, shot.setting.background))
             for k in range(TRIES):
                 # Starts near the preferred edge first; widen the room when that is crowded.
                 ctx = dataclasses.replace(ctx, spread=0.3 + 0.7 * k / (TRIES - 1))

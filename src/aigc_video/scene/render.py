@@ -75,6 +75,7 @@ class ShotRenderer:
 
     def __init__(self, shot: ShotPlan, width: int, height: int, fps: int = 24):
         _check_render_size(width, height)
+        limits.check_fps(fps)
         self.shot, self.w, self.h = shot, width, height
         bg_rng, weather_rng = np.random.default_rng(shot.seed).spawn(2)
         grade = grade_for(shot.mood.label)
@@ -83,7 +84,9 @@ class ShotRenderer:
         rgba = draw_static(shot.background, shot.time, width, height, bg_rng, grade.background_filter(shot.weather))
         still = np.empty((height, width, 3), np.uint8)
         _copy_rgb_box(rgba, still, 0, height, 0, width)
-        self.waves = Waves(still, shot.time, grade.background_filter(shot.weather)) if shot.background == "sea" else None
+        self.waves = None
+        if shot.background == "sea":
+            self.waves = Waves(still, shot.time, fps, grade.background_filter(shot.weather))
         vignette = grade.vignette_factors(height, width)
         if vignette is not None:
             still = np.clip(still * vignette + 0.5, 0, 255).astype(np.uint8)
@@ -99,7 +102,6 @@ class ShotRenderer:
 
         self.weather = None
         if shot.weather in ("rain", "snow"):
-            # The plan does not carry fps; weather rates assume `fps` (24 by default).
             self.weather = Weather(shot.weather, width, height, fps, weather_rng)
             for p in self.weather.paints:
                 if bg_filter is not None:
@@ -240,31 +242,34 @@ def _resample(src: np.ndarray, rows: np.ndarray, dst: np.ndarray, ix: np.ndarray
         dst[:, a:b] = rows[:, s:s + b - a]
 
 
-def iter_frames(shot: ShotPlan, width: int, height: int) -> Iterator[np.ndarray]:
-    """Frames of a shot one at a time, (height, width, 3) uint8 each: for streaming."""
-    r = ShotRenderer(shot, width, height)
+def iter_frames(shot: ShotPlan, width: int, height: int, fps: int = 24) -> Iterator[np.ndarray]:
+    """Frames of a shot one at a time, (height, width, 3) uint8 each: for streaming.
+
+    fps sets the pace of what the plan does not time (falling rain and snow, waves); the plan's
+    tracks are already per frame."""
+    r = ShotRenderer(shot, width, height, fps)
     for i in range(shot.n_frames):
         out = np.empty((height, width, 3), np.uint8)
         r.frame_into(i, out)
         yield out
 
 
-def render_shot(shot: ShotPlan, width: int, height: int) -> np.ndarray:
+def render_shot(shot: ShotPlan, width: int, height: int, fps: int = 24) -> np.ndarray:
     """All frames of a shot: (shot.n_frames, height, width, 3) uint8."""
-    r = ShotRenderer(shot, width, height)
+    r = ShotRenderer(shot, width, height, fps)
     frames = np.empty((shot.n_frames, height, width, 3), np.uint8)
     for i in range(shot.n_frames):
         r.frame_into(i, frames[i])
     return frames
 
 
-def render_frame(shot: ShotPlan, i: int, width: int, height: int) -> np.ndarray:
+def render_frame(shot: ShotPlan, i: int, width: int, height: int, fps: int = 24) -> np.ndarray:
     """Frame i of a shot: (height, width, 3) uint8 (draws the shot's background first, so use
     render_shot or iter_frames for sequences)."""
     if not 0 <= i < shot.n_frames:
         raise InputError(f"frame {i} is outside the shot's frames 0..{shot.n_frames - 1}")
     out = np.empty((height, width, 3), np.uint8)
-    ShotRenderer(shot, width, height).frame_into(i, out)
+    ShotRenderer(shot, width, height, fps).frame_into(i, out)
     return out
 
 
