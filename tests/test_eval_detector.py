@@ -5,7 +5,7 @@ import pytest
 from aigc_video.eval import degrade
 from aigc_video.eval.detector import Palette, find_blobs
 from aigc_video.eval.fvd import frechet_distance, frechet_from_features, statistics
-from aigc_video.eval.imageops import label
+from aigc_video.eval.imageops import label, label_numpy, resize
 from aigc_video.eval.temporal import flicker, frame_order, track_jerk
 from aigc_video.eval.tracking import link, main_tracks
 from aigc_video.vocab import COLORS
@@ -49,6 +49,25 @@ def test_label_counts_components_per_frame_with_8_neighbours():
     assert n == 3
     assert labels[0, 1, 1] == labels[0, 2, 2] != labels[0, 7, 7]
     assert len(np.unique(labels[1][m[1]])) == 1
+
+
+def test_numpy_labelling_partitions_like_the_fast_path():
+    rng = np.random.default_rng(0)
+    m = rng.random((3, 40, 50)) < 0.55
+    a, na = label(m)
+    b, nb = label_numpy(m)
+    assert na == nb
+    # Same partition: a one-to-one map between the two labellings.
+    pairs = set(zip(a[m].tolist(), b[m].tolist()))
+    assert len(pairs) == na
+
+
+def test_resize_keeps_flat_colour_and_averages_when_shrinking():
+    flat = np.full((2, 30, 40, 3), 77, np.uint8)
+    assert np.allclose(resize(flat, 64, 64), 77, atol=1e-3)
+    stripes = np.zeros((1, 4, 8, 1), np.float32)
+    stripes[..., ::2, :] = 255   # alternate columns
+    assert np.allclose(resize(stripes, 4, 4), 127.5)  # box average, not aliasing
 
 
 def test_blobs_find_position_colour_and_count():

@@ -27,7 +27,7 @@ def noise(frames: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     if sigma <= 0:
         return frames
     rng = np.random.default_rng(seed)
-    return _to_uint8(frames.astype(np.float32) + rng.normal(0, sigma, frames.shape).astype(np.float32))
+    return _to_uint8(frames.astype(np.float32) + np.float32(sigma) * rng.standard_normal(frames.shape, dtype=np.float32))
 
 
 def shuffle(frames: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:

@@ -77,20 +77,17 @@ def to_judge_size(frames: np.ndarray) -> np.ndarray:
 
 
 def estimate_background(frames_lab: np.ndarray, reference_lab: np.ndarray | None) -> np.ndarray:
-    """The background each frame is compared with, (T, H, W, 3) Lab.
+    """The background each frame is compared with, Lab, (1, H, W, 3) or (T, H, W, 3).
 
     Moving objects vanish from the per-pixel temporal median; still ones do not, so where the
     median disagrees with the reference render of the claimed setting, the reference wins. With
-    no reference (unit tests, unknown settings) the median alone is used."""
-    median = np.median(frames_lab, axis=0)
+    no reference (unit tests, unknown settings) the median alone is used. A reference per frame
+    (a moving camera) gives a background per frame."""
+    median = np.median(frames_lab, axis=0)[None]
     if reference_lab is None:
-        return np.broadcast_to(median, frames_lab.shape)
-    ref = reference_lab
-    if ref.shape != frames_lab.shape:
-        ref = np.broadcast_to(ref, frames_lab.shape)
-    agree = np.linalg.norm(median - ref, axis=-1) < BACKGROUND_AGREE_DELTA_E
-    # A panning camera makes the median meaningless: compare frame by frame with the reference.
-    return np.where(agree[..., None], median, ref)
+        return median
+    agree = np.linalg.norm(median - reference_lab, axis=-1) < BACKGROUND_AGREE_DELTA_E
+    return np.where(agree[..., None], median, reference_lab)
 
 
 def foreground(frames_lab: np.ndarray, background_lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,6 +113,69 @@ def sample_patch(image: np.ndarray, cy: float, cx: float, half: float, size: int
     return (a * (1 - wy) + b * wy).astype(np.float32)
 
 
+# Two overlapping objects of different colours form one region; it is split when its second
+# most common palette colour holds at least this share of its pixels. Single objects stay whole:
+# their secondary parts (windows, wheels, trunks, outlines) are each well under this share.
+SPLIT_SHARE = 0.25
+
+
+def split_by_colour(labels: np.ndarray, n: int, lab: np.ndarray, palette: Palette,
+                    min_pixels: float) -> tuple[np.ndarray, int]:
+    """Split regions made of two or three large single-colour parts (overlapping objects).
+
+    Each pixel of such a region goes to the nearest of the parts' mean colours (so blurred
+    in-between pixels join a side), then each side is split into its connected pieces."""
+    counts = np.bincount(labels.reshape(-1), minlength=n + 1)
+    big = np.flatnonzero(counts[1:] >= 2 * min_pixels) + 1
+    if not len(big):
+        return labels, n
+    objects = _bounding_slices(labels, big)
+    for i, box in zip(big, objects):
+        crop = labels[box]                       # (1, h', w') view of the region's frame
+        inside = crop == i
+        pix = lab[box][inside]
+        near = palette.nearest(pix)
+        hist = np.bincount(near, minlength=len(palette.names))
+        top = [c for c in np.argsort(-hist)[:3] if hist[c] >= max(SPLIT_SHARE * len(pix), min_pixels)]
+        if len(top) < 2:
+            continue
+        centres = np.stack([pix[near == c].mean(0) for c in top])
+        side = np.linalg.norm(pix[:, None, :] - centres[None], axis=-1).argmin(1)
+        # Two objects side by side have parts centred apart; a blurred object's rim of mixed
+        # colours surrounds its core with the same centre, and must not be split off.
+        _, yy, xx = np.nonzero(inside)
+        cen = np.stack([[yy[side == k].mean(), xx[side == k].mean()] for k in range(len(top))])
+        if np.linalg.norm(cen[1:] - cen[0], axis=1).max() < 0.3 * np.sqrt(len(pix)):
+            continue
+        sides = np.zeros(crop.shape, np.int32)
+        sides[inside] = side + 1
+        for k in range(2, len(top) + 1):
+            sub, m = label(sides == k)
+            crop[sub > 0] = sub[sub > 0] + n     # writes through the view into labels
+            n += m
+    return labels, n
+
+
+def _bounding_slices(labels: np.ndarray, ids: np.ndarray) -> list[tuple[slice, slice, slice]]:
+    """(frame, rows, cols) slices bounding each labelled region in ids."""
+    try:
+        from scipy import ndimage
+
+        found = ndimage.find_objects(labels)
+        return [found[i - 1] for i in ids]
+    except ImportError:
+        pass
+    t, h, w = labels.shape
+    out = []
+    flat = labels.reshape(-1)
+    for i in ids:
+        idx = np.flatnonzero(flat == i)
+        f, rem = np.divmod(idx, h * w)
+        y, x = np.divmod(rem, w)
+        out.append((slice(f[0], f[0] + 1), slice(y.min(), y.max() + 1), slice(x.min(), x.max() + 1)))
+    return out
+
+
 def find_blobs(frames: np.ndarray, reference: np.ndarray | None = None,
                palette: Palette | None = None) -> list[list[Blob]]:
     """The blobs of every frame.
@@ -137,6 +197,7 @@ def find_blobs(frames: np.ndarray, reference: np.ndarray | None = None,
     labels, n = label(mask)
     if n == 0:
         return [[] for _ in range(t)]
+    labels, n = split_by_colour(labels, n, lab, palette, min_pixels=MIN_BLOB_AREA * h * h)
 
     # Per-label statistics in one pass over the flat arrays.
     flat = labels.reshape(-1)
@@ -180,18 +241,23 @@ def find_blobs(frames: np.ndarray, reference: np.ndarray | None = None,
     for i in np.flatnonzero(keep):
         f = lbl_frame[i]
         bh, bw = y1[i] - y0[i] + 1, x1[i] - x0[i] + 1
-        by, bx = (y0[i] + y1[i] + 1) / 2, (x0[i] + x1[i] + 1) / 2
-        own = (labels[f] == i + 1)
+        # Work in a window around the blob (the patch reaches 0.6 x its larger side from the centre).
+        m = max(3, int(np.ceil(0.2 * max(bh, bw))) + 1)
+        ys_, xs_ = slice(max(y0[i] - m, 0), min(y1[i] + m + 1, h)), slice(max(x0[i] - m, 0), min(x1[i] + m + 1, w))
+        by, bx = (y0[i] + y1[i] + 1) / 2 - ys_.start, (x0[i] + x1[i] + 1) / 2 - xs_.start
+        own = labels[f, ys_, xs_] == i + 1
+        d = dist[f, ys_, xs_]
+        near_own = dilate(own, 1)
         # Keep only this blob's soft mask: neighbours' pixels would confuse the shape.
-        own_soft = soft[f] * (dilate(own, 1) & grown[f])
+        own_soft = soft[f, ys_, xs_] * (near_own & grown[f, ys_, xs_])
         # Area as the integral of the difference relative to the blob's inner contrast: blur
         # spreads an object's difference over more pixels but keeps its integral, so this area
         # is about the same for crisp and blurry renders (a thresholded mask grows with blur).
-        region = dilate(own, 2) & ~(grown[f] & ~dilate(own, 1))
-        inner = dist[f][core[f] & own]
-        level = np.median(inner) if inner.size else np.median(dist[f][own])
-        soft_area = np.minimum(dist[f][region] / max(level, 1e-6), 1.0).sum()
-        img = np.concatenate([rgb[f] / 255.0, own_soft[..., None]], -1)
+        region = dilate(own, 2) & ~(grown[f, ys_, xs_] & ~near_own)
+        inner = d[core[f, ys_, xs_] & own]
+        level = np.median(inner) if inner.size else np.median(d[own])
+        soft_area = np.minimum(d[region] / max(level, 1e-6), 1.0).sum()
+        img = np.concatenate([rgb[f, ys_, xs_] / 255.0, own_soft[..., None]], -1)
         patch = sample_patch(img, by, bx, 0.6 * max(bh, bw))
         blobs[f].append(Blob(
             frame=int(f), x=float(cx[i] / w), y=float(cy[i] / h), area=float(soft_area / (h * h)),

@@ -9,30 +9,46 @@ from __future__ import annotations
 import numpy as np
 
 
-def resize(frames: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Bilinear resize of (..., H, W, C) to (..., height, width, C) as float32, pixel-centre aligned.
+def _interp_matrix(n_out: int, n_in: int) -> np.ndarray:
+    """(n_out, n_in) weights of a 1-D resize: bilinear when enlarging, area-averaging (box) when
+    shrinking, so thin details are averaged rather than aliased."""
+    m = np.zeros((n_out, n_in), np.float32)
+    if n_out >= n_in:
+        pos = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+        i0 = np.floor(pos).astype(int)
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        frac = (pos - i0).astype(np.float32)
+        np.add.at(m, (np.arange(n_out), i0), 1 - frac)
+        np.add.at(m, (np.arange(n_out), i1), frac)
+        return m
+    scale = n_in / n_out
+    for o in range(n_out):
+        lo, hi = o * scale, (o + 1) * scale
+        for i in range(int(np.floor(lo)), min(int(np.ceil(hi)), n_in)):
+            m[o, i] = min(hi, i + 1) - max(lo, i)
+    return m / m.sum(1, keepdims=True)
 
-    When shrinking by more than 2x, first box-average so that thin details are averaged, not
-    aliased (a blurry judge sees what a blurry viewer sees)."""
+
+def resize(frames: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize (..., H, W, C) to (..., height, width, C) as float32: bilinear up, box-average down,
+    pixel-centre aligned. Two small matrix products, so a whole video goes at BLAS speed."""
     x = np.asarray(frames, dtype=np.float32)
     h, w = x.shape[-3], x.shape[-2]
-    fy, fx = h // max(height, 1), w // max(width, 1)
-    if fy >= 2 or fx >= 2:
-        fy, fx = max(fy, 1), max(fx, 1)
-        hh, ww = (h // fy) * fy, (w // fx) * fx
-        x = x[..., :hh, :ww, :]
-        x = x.reshape(*x.shape[:-3], hh // fy, fy, ww // fx, fx, x.shape[-1]).mean(axis=(-4, -2))
-        h, w = x.shape[-3], x.shape[-2]
     if (h, w) == (height, width):
         return x
-    ys = np.clip((np.arange(height) + 0.5) * h / height - 0.5, 0, h - 1)
-    xs = np.clip((np.arange(width) + 0.5) * w / width - 0.5, 0, w - 1)
-    y0, x0 = np.floor(ys).astype(int), np.floor(xs).astype(int)
-    y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
-    wy, wx = (ys - y0)[:, None, None], (xs - x0)[None, :, None]
-    top = x[..., y0, :, :][..., :, x0, :] * (1 - wx) + x[..., y0, :, :][..., :, x1, :] * wx
-    bot = x[..., y1, :, :][..., :, x0, :] * (1 - wx) + x[..., y1, :, :][..., :, x1, :] * wx
-    return (top * (1 - wy) + bot * wy).astype(np.float32)
+    return _separable(x, _interp_matrix(height, h), _interp_matrix(width, w))
+
+
+def _separable(x: np.ndarray, my: np.ndarray, mx: np.ndarray) -> np.ndarray:
+    """Apply (H', H) along rows and (W', W) along columns of (..., H, W, C): two big matmuls."""
+    lead, (h, w, c) = x.shape[:-3], x.shape[-3:]
+    n = int(np.prod(lead)) if lead else 1
+    # One (H', H) x (H, N*W*C) product: numpy's batched matmul would loop over N small ones.
+    hh = my.shape[0]
+    y = (my @ x.reshape(n, h, w * c).transpose(1, 0, 2).reshape(h, -1)).reshape(hh, n, w * c).transpose(1, 0, 2)
+    y = y.reshape(n, hh, w, c).transpose(0, 1, 3, 2).reshape(-1, w) @ mx.T         # (N*H'*C, W')
+    y = y.reshape(n, hh, c, mx.shape[0]).transpose(0, 1, 3, 2)
+    return np.ascontiguousarray(y.reshape(*lead, hh, mx.shape[0], c), dtype=np.float32)
 
 
 def gaussian_kernel(sigma: float) -> np.ndarray:
@@ -41,29 +57,38 @@ def gaussian_kernel(sigma: float) -> np.ndarray:
     return (k / k.sum()).astype(np.float32)
 
 
+def _blur_matrix(n: int, sigma: float) -> np.ndarray:
+    """(n, n) Gaussian blur along one axis with replicated edges (weights past an edge land on it)."""
+    k = gaussian_kernel(sigma)
+    r = len(k) // 2
+    m = np.zeros((n, n), np.float32)
+    for o in range(n):
+        for j, wgt in enumerate(k):
+            m[o, min(max(o + j - r, 0), n - 1)] += wgt
+    return m
+
+
 def blur(frames: np.ndarray, sigma: float) -> np.ndarray:
     """Separable Gaussian blur over the H and W axes of (..., H, W, C), edges replicated."""
     x = np.asarray(frames, dtype=np.float32)
     if sigma <= 0:
         return x
-    k = gaussian_kernel(sigma)
-    r = len(k) // 2
-    for axis in (-3, -2):
-        pad = [(0, 0)] * x.ndim
-        pad[axis] = (r, r)
-        p = np.pad(x, pad, mode="edge")
-        n = x.shape[axis]
-        x = sum(k[i] * np.take(p, np.arange(i, i + n), axis=axis) for i in range(len(k)))
-    return x.astype(np.float32)
+    return _separable(x, _blur_matrix(x.shape[-3], sigma), _blur_matrix(x.shape[-2], sigma))
+
+
+_SRGB_TO_LINEAR = np.where(np.arange(256) / 255 > 0.04045, ((np.arange(256) / 255 + 0.055) / 1.055) ** 2.4,
+                           np.arange(256) / 255 / 12.92).astype(np.float32)
 
 
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (0..255, any leading shape, last axis 3) to CIE Lab (D65): distances ~ perceived difference."""
-    c = np.asarray(rgb, dtype=np.float32) / 255.0
-    c = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+    """sRGB (0..255, any leading shape, last axis 3) to CIE Lab (D65): distances ~ perceived difference.
+
+    Values are rounded to whole sRGB levels first (a lookup table; the error is under 0.5 dE)."""
+    idx = np.clip(np.rint(np.asarray(rgb, dtype=np.float32)), 0, 255).astype(np.uint8)
+    c = _SRGB_TO_LINEAR[idx]
     m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]],
-                 dtype=np.float32)
-    xyz = c @ m.T / np.array([0.95047, 1.0, 1.08883], dtype=np.float32)
+                 dtype=np.float32) / np.array([[0.95047], [1.0], [1.08883]], dtype=np.float32)
+    xyz = c @ m.T
     f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
     lab = np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
     return lab.astype(np.float32)
@@ -108,7 +133,21 @@ def open_mask(mask: np.ndarray, steps: int = 1) -> np.ndarray:
 def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
     """Connected components (8-neighbourhood) of a (..., H, W) bool mask, each 2-D slice on its own.
 
-    Returns labels (same shape, int32, 0 = background, 1..n) and n. Labels are propagated by
+    Returns labels (same shape, int32, 0 = background, 1..n over the whole array) and n. Uses
+    scipy when it is installed (the same answer, faster), else `label_numpy`."""
+    try:
+        from scipy import ndimage
+    except ImportError:
+        return label_numpy(mask)
+    mask = np.asarray(mask, dtype=bool)
+    structure = np.zeros((3,) * mask.ndim, bool)
+    structure[(1,) * (mask.ndim - 2)] = True   # 3x3 in the last two axes only
+    out, n = ndimage.label(mask, structure=structure)
+    return out.astype(np.int32), int(n)
+
+
+def label_numpy(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """`label` in plain numpy. Labels are propagated by
     repeated min-pooling until nothing changes (a few dozen cheap vectorized passes for
     frame-sized masks), then renumbered densely."""
     mask = np.asarray(mask, dtype=bool)

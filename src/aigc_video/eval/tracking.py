@@ -14,9 +14,10 @@ import numpy as np
 from .detector import Blob
 
 # Furthest a centroid may jump between consecutive sightings (fraction of frame height) per frame
-# of gap, and how many frames a track may stay unseen before it is closed.
+# of gap, and how many frames a track may stay unseen before it is closed (long enough to pass
+# behind another object of the same colour).
 MAX_STEP = 0.25
-MAX_GAP = 6
+MAX_GAP = 24
 
 
 @dataclass
