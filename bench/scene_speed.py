@@ -6,9 +6,8 @@ Renders a fixed set of typical shots (static and moving cameras, weather, waves,
 with `render_shot` and reports the median frames per second per shot and overall, setup (the
 once-per-shot background) included. Rates are given per second of this process's CPU time (one
 core's throughput, robust to other load on a shared machine) and per wall-clock second.
-Baseline, measured in the same run: writing the same number
-of frames from one ready frame into a fresh array (the memory floor any engine pays), so the
-ratio says what drawing costs on top. Writes bench/results/scene_speed.md and .json.
+Baseline, measured in the same run: writing the same number of frames from one ready frame
+into a fresh array (the memory floor any engine pays), so the ratio says what drawing costs. Writes bench/results/scene_speed.md and .json.
 """
 from __future__ import annotations
 

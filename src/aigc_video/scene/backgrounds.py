@@ -321,7 +321,7 @@ class Weather:
 
     def __init__(self, kind: str, width: int, height: int, fps: int, rng: np.random.Generator):
         self.kind, self.w, self.h, self.fps = kind, width, height, fps
-        n = int(np.clip(width * height / 6000, 40, 150))
+        n = int(np.clip(width * height / 8000, 40, 110))
         self.pos = rng.random((n, 2))                                  # normalized start (x, y)
         depth = 0.5 + 0.5 * rng.random(n)                              # near ones fall faster
         if kind == "rain":

@@ -148,12 +148,13 @@ class ShotRenderer:
         if particles is not None:
             # Hundreds of small boxes: one gather/scatter over all their pixels beats a loop.
             spots = self.weather.pixels(*particles)
-            # One colour plane at a time: 1-D fancy indexing on a strided view is fastest.
+            # 1-D fancy indexing, whole RGBA pixels as uint32 where possible, else one colour
+            # plane at a time: both beat indexing (N, 3) rows.
             out_planes = [out.reshape(-1, 3)[:, c] for c in range(3)]
-            px_planes = [self.pixels.reshape(-1, 4)[:, c] for c in range(3)]
             if cam is None:
                 self.pixels32.reshape(-1)[spots] = bg32.reshape(-1)[spots]
             else:
+                px_planes = [self.pixels.reshape(-1, 4)[:, c] for c in range(3)]
                 for o, p in zip(out_planes, px_planes):
                     p[spots] = o[spots]
         # 3. draw: objects under the camera, in plan order (later ones in front), weather on top
@@ -186,8 +187,9 @@ class ShotRenderer:
         for y0, y1, x0, x1 in boxes:
             _copy_rgb_box(self.pixels, out, y0, y1, x0, x1)
         if particles is not None:
-            for o, p in zip(out_planes, px_planes):
-                o[spots] = p[spots]
+            drawn = self.pixels32.reshape(-1)[spots].view(np.uint8).reshape(-1, 4)
+            for c, o in enumerate(out_planes):
+                o[spots] = drawn[:, c]
 
     def _boxes(self, i: int, cam: tuple[float, float, float] | None) -> list[tuple[int, int, int, int]]:
         """(y0, y1, x0, x1) pixel boxes holding every object drawn this frame, through the camera."""
