@@ -84,13 +84,23 @@ def lemmas(word: str) -> list[str]:
 
 
 def _lookup_en(words: list[str]) -> tuple[str, list[Tag], bool] | None:
-    """(key, tags, plural) for a phrase, trying inflections of its first word."""
+    """(key, tags, plural) for a phrase, trying inflections of its first word (verbs: "circles
+    around") and of its last (nouns: "hot air balloons")."""
     for i, first in enumerate(lemmas(words[0])):
         key = " ".join([first, *words[1:]])
         if key in _EN_LEXICON:
             plural = i > 0 and words[0].endswith("s") and not words[0].endswith(("'s", "’s"))
             return key, _EN_LEXICON[key], plural
+    if len(words) > 1:
+        for last in lemmas(words[-1])[1:]:
+            key = " ".join([*words[:-1], last])
+            if key in _EN_LEXICON:
+                return key, _EN_LEXICON[key], words[-1].endswith("s")
     return None
+
+
+# Verb + particle phrases whose particle is more likely a preposition when a determiner follows.
+_PARTICLE_VERBS = frozenset({"fade in", "pop in"})
 
 
 def _is_word(piece: str) -> bool:
@@ -140,6 +150,9 @@ def _tokenize_en(run: str) -> list[Token]:
             if not all(_is_word(w) and not w.isdecimal() for w in words):
                 continue
             found = _lookup_en(words)
+            if found and found[0] in _PARTICLE_VERBS and pieces[i + n:i + n + 1] and (
+                    _EN_LEXICON.get(pieces[i + n], [("", None)])[0][0] == "det"):
+                found = None   # "fades in the sky" is "fades" + "in the sky"
             if found:
                 key, tags, plural = found
                 out.append(Token(" ".join(words), list(tags), key=key, plural=plural))
