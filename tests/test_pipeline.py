@@ -1,5 +1,6 @@
 """End to end: text -> MP4 + SRT + report, probed with PyAV."""
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from aigc_video import InputError, Pipeline
 from aigc_video.synthesis.encode import probe
 
-from .conftest import HAS_ESPEAK
+HAS_ESPEAK = shutil.which("espeak-ng") is not None
 
 
 def test_two_language_script_makes_a_playable_video(tmp_path, small_pipeline_kwargs):
@@ -61,7 +62,7 @@ def test_failure_in_the_engine_leaves_no_file(tmp_path, small_pipeline_kwargs, m
 
 
 @pytest.mark.parametrize("kwargs, needle", [
-    (dict(size=(100, 51)), "even"), (dict(fps=1), "fps"), (dict(subtitles="yes"), "subtitles"),
+    (dict(size=(100, 71)), "even"), (dict(fps=1), "fps"), (dict(subtitles="yes"), "subtitles"),
     (dict(narration="loud"), "narration"), (dict(seed=-4), "seed"),
 ])
 def test_bad_settings_raise_input_error(tmp_path, small_pipeline_kwargs, kwargs, needle):
