@@ -335,3 +335,18 @@ def test_things_sit_where_they_belong_in_landscapes():
         car = plan(board(subject("car", "red", motion="move", direction="left"), background="grass"),
                    seed=seed).shots[0].objects[0].track
         assert min(car.y) >= 0.6
+
+
+def test_things_face_the_way_they_move():
+    from aigc_video.scene.render import _facing
+    there_and_back = list(np.linspace(0.1, 0.9, 10)) + list(np.linspace(0.9, 0.1, 10))
+    assert list(_facing(there_and_back)) == [1.0] * 10 + [-1.0] * 10  # turns at the wall
+    assert (_facing(list(0.5 + 0.01 * np.sin(np.arange(30)))) == 1).all()  # a sway does not turn
+    left = plan(board(subject("car", "red", motion="move", direction="left")), size=(128, 72)).shots[0]
+    right = plan(board(subject("car", "red", motion="move", direction="right")), size=(128, 72)).shots[0]
+    # The car's front (+x in its drawing) leads: its mask is heavier on the side it moves to.
+    for shot, sign in ((left, -1), (right, 1)):
+        m = render_masks(shot, 128, 72)[0, 0]
+        cx = shot.objects[0].track.x[0] * 128
+        xs = np.arange(128)[None, :]
+        assert sign * ((m * (xs - cx)).sum() / m.sum()) > 0

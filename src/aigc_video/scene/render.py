@@ -33,21 +33,18 @@ def _check_render_size(width: int, height: int) -> None:
             raise InputError(f"{name} {v!r} is outside the limit 1..{limits.MAX_SIDE} pixels")
 
 
-def _facing(x: np.ndarray) -> np.ndarray:
-    """+1 (facing right) or -1 per frame, from the horizontal velocity; keeps the last facing
-    while the object stands still, so a bounce turns around exactly at the wall."""
-    dx = np.diff(x, append=x[-1:]) if len(x) > 1 else np.zeros_like(x)
-    if len(x) > 1:
-        dx[-1] = dx[-2]
+def _facing(x: list[float]) -> np.ndarray:
+    """+1 (facing right) or -1 per frame, from the horizontal velocity, held while the object
+    stands still (so a bounce turns around exactly at the wall). Things that only sway or hop
+    (x range under 5% of the width) keep facing right."""
+    x = np.asarray(x, np.float64)
     out = np.ones(len(x))
-    last = 1.0
-    moving = np.abs(dx) > 1e-5
-    first = np.flatnonzero(moving)
-    if first.size:
-        last = float(np.sign(dx[first[0]]))
-    for i in range(len(x)):
-        if moving[i]:
-            last = float(np.sign(dx[i]))
+    if len(x) < 2 or np.ptp(x) < 0.05:
+        return out
+    sign = np.sign(np.append(np.diff(x), x[-1] - x[-2]))
+    last = sign[np.flatnonzero(sign)[0]]
+    for i, s in enumerate(sign):
+        last = s or last
         out[i] = last
     return out
 
@@ -116,7 +113,7 @@ class ShotRenderer:
                 if obj_filter is not None:
                     paints[role].setColorFilter(obj_filter)
             tr = obj.track
-            facing = _facing(np.asarray(tr.x)) if obj.kind in FACING else np.ones(len(tr.x))
+            facing = _facing(tr.x) if obj.kind in FACING else np.ones(len(tr.x))
             self.objects.append((drawing(obj.kind), paints, tr, facing))
 
     def frame_into(self, i: int, out: np.ndarray) -> None:
@@ -288,7 +285,7 @@ def render_masks(shot: ShotPlan, width: int, height: int) -> np.ndarray:
     for j, obj in enumerate(shot.objects):
         silhouette = drawing(obj.kind).silhouette
         tr = obj.track
-        facing = _facing(np.asarray(tr.x)) if obj.kind in FACING else np.ones(len(tr.x))
+        facing = _facing(tr.x) if obj.kind in FACING else np.ones(len(tr.x))
         for i in range(n):
             if tr.opacity[i] <= 1 / 512:
                 continue
