@@ -511,10 +511,17 @@ def test_thresholds_still_separate_related_from_unrelated_words(encoder, categor
     assert abs(c.threshold - c.best_threshold) <= 0.05
 
 
-def test_chinese_unknown_noun_is_reported():
-    sb = parse("一只长颈鹿在跳。")
-    assert sb.shots[0].subjects == []
-    assert any("'长颈鹿'" in w for w in sb.warnings)
+def test_chinese_unknown_noun_is_reported(encoder):
+    sb = parse("一只长颈鹿在跳。一只鸭嘴兽在跑。")
+    assert [s.subjects for s in sb.shots] == [[], []]
+    assert any("'长颈鹿' ('giraffe') was not understood" in w for w in sb.warnings)
+    assert any("'鸭嘴兽' is not in the vocabulary" in w for w in sb.warnings)
+
+
+def test_chinese_glossed_noun_goes_through_the_embedding(encoder):
+    sb = parse("一只小猫在草地上跳。")
+    assert subjects(sb.shots[0]) == [("dog", "brown", "medium", 1, "jump", None, "normal")]
+    assert any("'小猫' ('kitten') was mapped to 'dog'" in w for w in sb.warnings)
 
 
 # ---- property: any text parses to a valid storyboard or raises InputError --------------------

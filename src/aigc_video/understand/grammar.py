@@ -222,8 +222,8 @@ class _Reader:
     def head_of(np: _Phrase, nxt: Token | None) -> int | None:
         """Index of the head noun among a phrase's unknown words, or None."""
         words = np.unknown
-        if np.bare:
-            return 0 if nxt is not None and nxt.category == "motion" else None
+        if np.bare:   # "Tall giraffes run": the word before the verb
+            return len(words) - 1 if nxt is not None and nxt.category == "motion" else None
         if words[0].language == "zh":
             return len(words) - 1
         texts = [w.text for w in words]

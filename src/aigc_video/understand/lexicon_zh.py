@@ -126,6 +126,25 @@ MOOD_WORDS: dict[str, tuple[str, ...]] = {
     "scary": ("可怕", "恐怖", "害怕", "吓人", "阴森", "恐惧", "惊恐", "诡异", "阴森森", "毛骨悚然"),
 }
 
+# English glosses of common Chinese nouns outside the vocabulary. The embedding model is
+# English-only: a glossed word goes through it like its English gloss ("猫" as "cat" -> dog),
+# an unglossed one is reported.
+GLOSSES: dict[str, str] = {
+    "猫": "cat", "小猫": "kitten", "猫咪": "cat", "长颈鹿": "giraffe", "风筝": "kite", "飞机": "airplane",
+    "火车": "train", "公交车": "bus", "公共汽车": "bus", "自行车": "bicycle", "摩托车": "motorcycle",
+    "城堡": "castle", "宫殿": "palace", "星球": "planet", "行星": "planet", "地球": "planet",
+    "彗星": "comet", "流星": "comet", "鲸鱼": "whale", "鲸": "whale", "鲨鱼": "shark", "海豚": "dolphin",
+    "水母": "jellyfish", "章鱼": "octopus", "马": "horse", "小马": "pony", "狼": "wolf",
+    "狐狸": "fox", "蝴蝶": "butterfly", "兔子": "rabbit", "小兔子": "bunny", "熊": "bear",
+    "鸭子": "duck", "天鹅": "swan", "企鹅": "penguin", "大象": "elephant", "老虎": "tiger",
+    "狮子": "lion", "猴子": "monkey", "机器人": "robot", "火箭": "rocket", "飞船": "spaceship",
+    "灯笼": "lantern", "孔明灯": "lantern", "桌子": "table", "椅子": "chair", "苹果": "apple",
+    "橙子": "orange fruit", "硬币": "coin", "弹珠": "marble", "地球仪": "globe", "灌木": "shrub",
+    "大楼": "skyscraper", "高楼": "skyscraper", "别墅": "mansion", "帐篷": "tent", "雪人": "snowman",
+    "怪物": "monster", "幽灵": "ghost", "龙": "dragon", "蛋糕": "cake", "人": "person",
+    "男孩": "boy", "女孩": "girl", "孩子": "child", "小孩": "child", "蜜蜂": "bee", "青蛙": "frog",
+}
+
 PRONOUNS_ONE = ("它", "他", "她", "牠")
 PRONOUNS_ALL = ("它们", "他们", "她们", "牠们", "大家", "一起", "都")
 CONNECTIVES = ("然后", "接着", "随后", "之后", "后来", "再", "又", "最后", "于是", "接下来",

@@ -60,7 +60,7 @@ def _squash(total: float, alpha: float = 15.0) -> float:
     return total / math.sqrt(total * total + alpha) if total else 0.0
 
 
-def valence(text: str, tokens: list[Token], explicit: list[str]) -> float:
+def valence(text: str, tokens: list[Token]) -> float:
     """VADER's compound score for English; the lexicon sum (with negation) for Chinese words.
     A mixed sentence adds both."""
     score = 0.0
@@ -100,7 +100,7 @@ def mood_of(text: str, tokens: list[Token], explicit: list[str]) -> tuple[Mood, 
         label = explicit[-1]
         v, a = vocab.MOODS[label]
         return Mood(label=label, valence=v, arousal=a), True
-    v = round(valence(text, tokens, explicit), 3)
+    v = round(valence(text, tokens), 3)
     a = round(arousal(text, tokens), 3)
     return Mood(label=vocab.mood_label(v, a), valence=v, arousal=a), (
         abs(v) >= 0.05 or abs(a - BASE_AROUSAL) > 1e-6)

@@ -18,7 +18,7 @@ import re
 from .. import limits, vocab
 from ..errors import InputError
 from ..storyboard import Action, Setting, Shot, Storyboard, Subject
-from . import embedding, grammar, lexicon_en, script
+from . import embedding, grammar, lexicon_en, lexicon_zh, script
 from .grammar import Reading, SubjectDraft
 from .language import detect_language, spoken_seconds
 from .mood import mood_of
@@ -31,7 +31,7 @@ SKY_AT = {"day": "day_sky", "night": "night_sky", "dusk": "sunset", "dawn": "sun
 _CJK_END_RE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]$")
 
 
-class _ShotNotes:
+class _ShotSource:
     """Per shot: what built it, kept so a continuation can recompute its mood."""
 
     def __init__(self, tokens: list[Token], moods: list[str]):
@@ -51,7 +51,7 @@ def parse(text: str) -> Storyboard:
         raise InputError(f"text {preview!r} has no words to turn into shots: give 1 to "
                          f"{limits.MAX_SHOTS} sentences")
     shots: list[Shot] = []
-    notes: list[_ShotNotes] = []
+    notes: list[_ShotSource] = []
     # 3. Read each sentence and turn it into a shot (or fold it into the previous one)
     for sentence in sentences:
         tokens = tokenize(sentence.text)
@@ -64,7 +64,7 @@ def parse(text: str) -> Storyboard:
             n = _continue(shots, notes, sentence, tokens, reading)
         else:
             shots.append(_new_shot(sentence, tokens, reading, local))
-            notes.append(_ShotNotes(tokens, list(reading.moods)))
+            notes.append(_ShotSource(tokens, list(reading.moods)))
         warnings.extend(f"shot {n}: {w}" for w in local + reading.notes)
         if len(shots) > limits.MAX_SHOTS:
             raise InputError(f"text has more than {limits.MAX_SHOTS} shots (shot {len(shots)} "
@@ -106,22 +106,40 @@ def _embeddable(word: str) -> bool:
     return len(word) >= 2 and word.isalpha() and all(ord(ch) < 0x250 for ch in word)
 
 
+def _singulars(word: str) -> list[str]:
+    """The word and its possible singulars: the model scores "kitten" above "kittens"."""
+    out = [word]
+    if word.endswith("ies") and len(word) > 4:
+        out.append(word[:-3] + "y")
+    if word.endswith("es") and len(word) > 3:
+        out.append(word[:-2])
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        out.append(word[:-1])
+    return out
+
+
 def _map_word(word: str, category: str, warnings: list[str], otherwise: str) -> str | None:
-    if not _embeddable(word):
+    gloss = lexicon_zh.GLOSSES.get(word)
+    if gloss:
+        shown, word = f"'{word}' ('{gloss}')", gloss
+    elif _embeddable(word):
+        shown = f"'{word}'"
+    else:
         warnings.append(f"'{word}' is not in the vocabulary; {otherwise}")
         return None
-    found = embedding.nearest(word, category)
+    found = max((f for f in map(lambda w: embedding.nearest(w, category), _singulars(word)) if f),
+                key=lambda f: f[1], default=None)
     threshold = embedding.MIN_SIMILARITY[category]
     if found is None:
-        warnings.append(f"'{word}' was not understood (the embedding fallback needs the [ml] "
+        warnings.append(f"{shown} was not understood (the embedding fallback needs the [ml] "
                         f"extra); {otherwise}")
         return None
     entry, similarity = found
     if similarity < threshold:
-        warnings.append(f"'{word}' was not understood (nearest '{entry}', similarity "
+        warnings.append(f"{shown} was not understood (nearest '{entry}', similarity "
                         f"{similarity:.2f}, under {threshold:.2f}); {otherwise}")
         return None
-    warnings.append(f"'{word}' was mapped to '{entry}' (similarity {similarity:.2f})")
+    warnings.append(f"{shown} was mapped to '{entry}' (similarity {similarity:.2f})")
     return entry
 
 
@@ -177,7 +195,7 @@ def _setting(reading: Reading, base: Setting | None = None) -> Setting:
 
 # ---- continuations -------------------------------------------------------------------------
 
-def _continue(shots: list[Shot], notes: list[_ShotNotes], sentence: script.Sentence,
+def _continue(shots: list[Shot], notes: list[_ShotSource], sentence: script.Sentence,
               tokens: list[Token], reading: Reading) -> int:
     """Fold a continuation into the previous shot, or start a shot that carries its subjects
     over; returns the number of the shot it went into."""
@@ -198,7 +216,7 @@ def _continue(shots: list[Shot], notes: list[_ShotNotes], sentence: script.Sente
         mood, said = mood_of(sentence.text, tokens, reading.moods)
         shot.mood = mood if said else shot.mood
         shots.append(shot)
-        notes.append(_ShotNotes(tokens, list(reading.moods)))
+        notes.append(_ShotSource(tokens, list(reading.moods)))
     else:
         shot = prev
         joiner = "" if _CJK_END_RE.search(prev.text) and has_han(sentence.text[:1]) else " "
