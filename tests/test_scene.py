@@ -342,11 +342,17 @@ def test_things_face_the_way_they_move():
     there_and_back = list(np.linspace(0.1, 0.9, 10)) + list(np.linspace(0.9, 0.1, 10))
     assert list(_facing(there_and_back)) == [1.0] * 10 + [-1.0] * 10  # turns at the wall
     assert (_facing(list(0.5 + 0.01 * np.sin(np.arange(30)))) == 1).all()  # a sway does not turn
-    left = plan(board(subject("car", "red", motion="move", direction="left")), size=(128, 72)).shots[0]
-    right = plan(board(subject("car", "red", motion="move", direction="right")), size=(128, 72)).shots[0]
-    # The car's front (+x in its drawing) leads: its mask is heavier on the side it moves to.
-    for shot, sign in ((left, -1), (right, 1)):
-        m = render_masks(shot, 128, 72)[0, 0]
-        cx = shot.objects[0].track.x[0] * 128
-        xs = np.arange(128)[None, :]
-        assert sign * ((m * (xs - cx)).sum() / m.sum()) > 0
+    import dataclasses
+    base = plan(board(subject("dog", "brown", size="large")), size=(128, 72)).shots[0]
+
+    def heading(xs):  # the dog at x = 0.5 on frame 0, then moving to xs[1]
+        obj = base.objects[0]
+        track = dataclasses.replace(obj.track, x=xs, y=[0.5] * 2, scale=[0.5] * 2, rotation=[0.0] * 2,
+                                    opacity=[1.0] * 2)
+        return dataclasses.replace(base, n_frames=2, objects=[dataclasses.replace(obj, track=track)],
+                                   camera=dataclasses.replace(base.camera, pan_x=[], zoom=[]))
+
+    right = render_masks(heading([0.5, 0.6]), 128, 72)[0, 0]
+    left = render_masks(heading([0.5, 0.4]), 128, 72)[0, 0]
+    assert np.abs(left - right).mean() > 0.02          # the dog is not symmetric...
+    assert np.allclose(left, right[:, ::-1], atol=0.05)  # ...and turns into its mirror image
