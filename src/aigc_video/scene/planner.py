@@ -50,8 +50,8 @@ def plan(storyboard: Storyboard, size: tuple[int, int] = (640, 360), fps: int = 
         if index == 0 or sp.transition == "cut":
             sp.transition, sp.transition_frames = "cut", 0
         else:
-            longest = min(sp.n_frames, shots[index - 1].n_frames) // 3
-            sp.transition_frames = min(round(CROSSFADE_SECONDS * fps), longest)
+            a_third = min(sp.n_frames, shots[index - 1].n_frames) // 3  # of the shorter shot
+            sp.transition_frames = min(round(CROSSFADE_SECONDS * fps), a_third)
     return ScenePlan(width=width, height=height, fps=fps, seed=seed, shots=shots)
 
 
