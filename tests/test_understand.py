@@ -467,6 +467,17 @@ def test_import_is_light_and_in_vocabulary_text_does_not_import_torch():
     assert out.stdout.split("\n")[:2] == ["[]", "[]"]
 
 
+def test_without_the_ml_extra_unknown_words_go_to_warnings():
+    code = ("import sys; sys.modules['torch'] = None; "  # makes `import torch` fail
+            "from aigc_video.understand import parse, nearest_vocab; "
+            "sb = parse('A purple giraffe jumps.'); "
+            "print(len(sb.shots[0].subjects), nearest_vocab('cat', 'object')); print(sb.warnings[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, warning = out.stdout.strip().split("\n")
+    assert first == "0 None"
+    assert "'giraffe' was not understood" in warning and "[ml] extra" in warning
+
+
 @pytest.fixture(scope="module")
 def encoder():
     if embedding._encoder() is None:

@@ -93,9 +93,10 @@ def nearest_many(words: list[str], category: str) -> list[tuple[str, float] | No
     """`nearest` for many words in one batch."""
     _check(category)
     entries, table = _category_table(category)
-    if table is None or not words:
+    queries = embed([w.strip().lower() for w in words]) if table is not None and words else None
+    if queries is None:
         return [None] * len(words)
-    sims = embed([w.strip().lower() for w in words]) @ table.T      # (W, P)
+    sims = queries @ table.T                                         # (W, P)
     best = sims.argmax(dim=1).tolist()
     return [(entries[j], round(float(sims[i, j]), 4)) for i, j in enumerate(best)]
 
