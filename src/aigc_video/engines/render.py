@@ -11,4 +11,5 @@ class RenderEngine:
     name = "render"
 
     def generate(self, shot: ShotPlan, width: int, height: int, fps: int) -> np.ndarray:
-        return render_shot(shot, width, height)
+        # fps paces the weather and the waves, so they move at the same speed at any frame rate.
+        return render_shot(shot, width, height, fps=fps)
