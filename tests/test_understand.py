@@ -557,3 +557,14 @@ def test_any_lexicon_soup_gives_a_valid_storyboard(words):
     except InputError:
         return
     assert_valid(sb)
+
+
+@pytest.mark.parametrize("text,color,background", [
+    ("A bright yellow sun rises slowly over a calm blue sea.", "yellow", "sea"),
+    ("A happy pink balloon bounces across a green grass field.", "pink", "grass"),
+    ("一只红色的小鸟飞过蓝色的大海。", "red", "sea"),
+])
+def test_a_colour_before_a_place_describes_the_place_not_the_subject(text, color, background):
+    shot = parse(text).shots[0]
+    assert shot.subjects[0].color == color
+    assert shot.setting.background == background

@@ -171,6 +171,9 @@ class _Reader:
         elif cat == "speed":
             self.speed(str(val))
         elif cat in SETTING_CATEGORIES:
+            if not self.np.unknown:
+                # "over a calm blue sea": the colour and size describe the place, not a subject.
+                self.np.color = self.np.size = None
             self.flush(tok)
             for c, v in tok.tags:
                 if c == "time" and cat != "time":
