@@ -1,0 +1,140 @@
+"""compose: clips + storyboard + plan -> a finished MP4 (narration, mood music, subtitles) + SRT."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DependencyMissing, InputError
+from ..limits import check_seed
+from ..scene.sceneplan import ScenePlan
+from ..storyboard import Storyboard
+from . import encode as encoding
+from . import tts
+from .mix import mix
+from .music import mood_music
+from .subtitles import Cue, cue_per_frame, make_cues, render_overlays, write_srt
+from .transitions import check_clips, timeline_frames
+
+SAMPLE_RATE = 48000
+NARRATION_MODES = ("auto", "require", "off")
+SUBTITLE_MODES = ("srt", "burn", "none")
+
+
+@dataclass
+class Video:
+    path: Path
+    srt_path: Path | None
+    duration_s: float
+    n_frames: int
+    fps: int
+    width: int
+    height: int
+    audio: np.ndarray | None          # (n,) float32 mono: the final mix, None when audio is off
+    sample_rate: int
+    cues: list[Cue] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: tts, music, mix, subtitles, encode
+
+
+def compose(clips: list[np.ndarray], storyboard: Storyboard, plan: ScenePlan, output: str | Path, *,
+            audio: bool = True, narration: str = "auto", subtitles: str = "srt", seed: int = 0,
+            progress: Callable[[float], None] | None = None) -> Video:
+    """Join the shots' clips on the plan's timeline and write the finished video to `output` (.mp4),
+    with its subtitles as an .srt of the same stem beside it (unless subtitles="none").
+
+    audio=False makes a silent video (no narration, no music, no audio stream). narration="auto"
+    speaks with espeak-ng when it is installed and warns when not; "require" raises
+    DependencyMissing instead; "off" keeps the music only. subtitles="burn" also draws the cues
+    into the frames.
+    """
+    # 1. Check inputs (before anything is written)
+    if narration not in NARRATION_MODES:
+        raise InputError(f"narration {narration!r} is unknown; choose one of {', '.join(NARRATION_MODES)}")
+    if subtitles not in SUBTITLE_MODES:
+        raise InputError(f"subtitles {subtitles!r} is unknown; choose one of {', '.join(SUBTITLE_MODES)}")
+    if narration == "require" and not audio:
+        raise InputError("narration='require' needs audio=True (audio=False makes a silent video)")
+    check_seed(seed)
+    if len(storyboard.shots) != len(plan.shots):
+        raise InputError(f"the storyboard has {len(storyboard.shots)} shots, the plan {len(plan.shots)}")
+    if plan.width % 2 or plan.height % 2:
+        raise InputError(f"size {plan.width}x{plan.height} must have even sides (H.264 yuv420p needs even dimensions)")
+    check_clips(clips, plan)
+    output = encoding.check_output_path(output)
+    speak = audio and narration != "off"
+    if speak and tts.espeak_path() is None and narration == "require":
+        raise DependencyMissing("narration='require' but espeak-ng is not installed "
+                                "(apt-get install espeak-ng), so the narration cannot be spoken")
+    warnings: list[str] = []
+    timings: dict[str, float] = {}
+    fps, n_frames = plan.fps, plan.total_frames
+    total_s = n_frames / fps
+    shot_starts_s = [f / fps for f in plan.shot_start_frames()]
+    n_samples = int(round(n_frames * SAMPLE_RATE / fps))
+
+    # 2. Narration: each shot's sentence spoken in its slot
+    t0 = time.perf_counter()
+    speeches: list[tts.Speech] = []
+    if speak and tts.espeak_path() is None:
+        warnings.append("espeak-ng is not installed (apt-get install espeak-ng): the video has no narration")
+    elif speak:
+        speeches = tts.narrate([s.narration for s in storyboard.shots], [s.language for s in storyboard.shots],
+                               shot_starts_s, total_s, SAMPLE_RATE, warnings)
+    timings["tts"] = time.perf_counter() - t0
+
+    # 3. Music and mix: the mood track ducked under the voice, peak-normalized
+    t0 = time.perf_counter()
+    final_mix = None
+    if audio:
+        music = mood_music([s.mood for s in storyboard.shots], shot_starts_s, total_s, SAMPLE_RATE, seed)
+        timings["music"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        voice = tts.render_track(speeches, n_samples) if speeches else None
+        final_mix = mix(voice, music, [(sp.start_s, sp.end_s) for sp in speeches], SAMPLE_RATE)
+        timings["mix"] = time.perf_counter() - t0
+    else:
+        timings["music"] = timings["mix"] = 0.0
+
+    # 4. Subtitles: timed to the voice, or to the shot's narration slot when nothing was spoken
+    t0 = time.perf_counter()
+    spoken = {sp.shot_index: sp for sp in speeches}
+    spans = []
+    for i, ((slot_start, slot_len), shot) in enumerate(zip(tts.speech_slots(shot_starts_s, total_s), storyboard.shots)):
+        if not shot.narration.strip():
+            continue
+        sp = spoken.get(i)
+        start, end = (sp.start_s, sp.end_s) if sp else (slot_start, slot_start + slot_len)
+        spans.append((start, end, shot.narration, shot.language))
+    cues = make_cues(spans, total_s) if subtitles != "none" else []
+    overlays = render_overlays(cues, plan.width, plan.height, warnings) if subtitles == "burn" else []
+    timings["subtitles"] = time.perf_counter() - t0
+
+    # 5. Encode: frames streamed from the timeline (subtitles burned on the way), then the SRT
+    t0 = time.perf_counter()
+    frames = timeline_frames(clips, plan)
+    if overlays:
+        frames = _burn(frames, overlays, cue_per_frame(cues, n_frames, fps))
+    encoding.encode(frames, n_frames, output, width=plan.width, height=plan.height, fps=fps,
+                    audio=final_mix, sample_rate=SAMPLE_RATE, progress=progress)
+    srt_path = None
+    if subtitles != "none":
+        srt_path = output.with_suffix(".srt")
+        try:
+            write_srt(cues, srt_path)
+        except BaseException:
+            output.unlink(missing_ok=True)   # no video without the subtitles it was asked with
+            raise
+    timings["encode"] = time.perf_counter() - t0
+
+    return Video(path=output, srt_path=srt_path, duration_s=total_s, n_frames=n_frames, fps=fps,
+                 width=plan.width, height=plan.height, audio=final_mix, sample_rate=SAMPLE_RATE,
+                 cues=cues, warnings=warnings, timings=timings)
+
+
+def _burn(frames: Iterator[np.ndarray], overlays, which: np.ndarray) -> Iterator[np.ndarray]:
+    for k, frame in enumerate(frames):
+        yield overlays[which[k]].apply(frame) if which[k] >= 0 else frame

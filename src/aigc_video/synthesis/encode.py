@@ -1,0 +1,156 @@
+"""MP4 writing with PyAV: H.264 (libx264) yuv420p + AAC, faststart, written atomically; and probing."""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from ..errors import InputError
+
+# x264 speed/quality: "superfast" encodes 720p about 1.5x faster than "veryfast" on 2 cores at a
+# similar look for flat, synthetic frames; crf 22 keeps edges clean at a modest bitrate.
+PRESET = "superfast"
+CRF = 22
+AUDIO_BITRATE = 128_000
+
+
+def check_output_path(output: str | Path) -> Path:
+    """The output must be a .mp4 path in an existing, writable folder."""
+    path = Path(output)
+    if path.suffix.lower() != ".mp4":
+        raise InputError(f"output {str(output)!r} must end in .mp4")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"output folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {str(folder)!r} is not writable")
+    if path.is_dir():
+        raise InputError(f"output {str(output)!r} is a folder, not a file")
+    return path
+
+
+def encode(frames: Iterable[np.ndarray], n_frames: int, output: str | Path, *, width: int, height: int,
+           fps: int, audio: np.ndarray | None = None, sample_rate: int = 48000,
+           progress: Callable[[float], None] | None = None, preset: str = PRESET, crf: int = CRF) -> Path:
+    """Encode `n_frames` frames (H, W, 3) uint8 and an optional (n,) float32 mono track into `output`.
+
+    The audio is padded or trimmed to exactly the video's length. The file is written to a temp file
+    in the same folder and renamed into place only when complete; on any error nothing is left.
+    """
+    if width % 2 or height % 2:
+        raise InputError(f"size {width}x{height} must have even sides (H.264 yuv420p needs even dimensions)")
+    path = check_output_path(output)
+    if audio is not None:
+        n_audio = int(round(n_frames * sample_rate / fps))
+        audio = np.asarray(audio, np.float32)[:n_audio]
+        audio = np.pad(audio, (0, n_audio - len(audio)))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.partial-")
+    os.close(fd)
+    try:
+        _write(frames, n_frames, tmp, width, height, fps, audio, sample_rate, progress, preset, crf)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _write(frames, n_frames, tmp, width, height, fps, audio, sample_rate, progress, preset, crf) -> None:
+    with av.open(tmp, "w", format="mp4", options={"movflags": "+faststart"}) as container:
+        video = container.add_stream("libx264", rate=fps, options={"preset": preset, "crf": str(crf)})
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.thread_count = os.cpu_count() or 1
+        sound = None
+        if audio is not None:
+            sound = container.add_stream("aac", rate=sample_rate, layout="mono")
+            sound.bit_rate = AUDIO_BITRATE
+        audio_sent = 0
+        count = 0
+        report_every = max(1, n_frames // 100)
+        for frame in frames:
+            if count >= n_frames:
+                raise ValueError(f"more frames than the {n_frames} announced")
+            if frame.shape != (height, width, 3):
+                raise ValueError(f"frame {count} is {frame.shape}, expected ({height}, {width}, 3)")
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+            vf.pts = count
+            vf.time_base = Fraction(1, fps)
+            container.mux(video.encode(vf))
+            count += 1
+            if sound is not None:    # keep audio in step with the video so the muxer interleaves
+                upto = int(round(count * sample_rate / fps))
+                audio_sent = _send_audio(container, sound, audio, audio_sent, upto, sample_rate)
+            if progress is not None and (count % report_every == 0 or count == n_frames):
+                progress(count / n_frames)
+        if count != n_frames:
+            raise ValueError(f"{count} frames were produced, {n_frames} were announced")
+        container.mux(video.encode(None))
+        if sound is not None:
+            _send_audio(container, sound, audio, audio_sent, len(audio), sample_rate)
+            container.mux(sound.encode(None))
+
+
+def _send_audio(container, stream, audio: np.ndarray, sent: int, upto: int, sample_rate: int) -> int:
+    """Encode audio[sent:upto]; returns the new count of samples sent."""
+    if upto <= sent:
+        return sent
+    af = av.AudioFrame.from_ndarray(audio[None, sent:upto], format="fltp", layout="mono")
+    af.sample_rate = sample_rate
+    af.pts = sent
+    af.time_base = Fraction(1, sample_rate)
+    container.mux(stream.encode(af))
+    return upto
+
+
+def top_level_atoms(path: str | Path) -> list[str]:
+    """Names of an MP4's top-level boxes in file order (faststart puts 'moov' before 'mdat')."""
+    names = []
+    with open(path, "rb") as f:
+        size_total = os.fstat(f.fileno()).st_size
+        pos = 0
+        while pos + 8 <= size_total:
+            f.seek(pos)
+            header = f.read(16)
+            size = int.from_bytes(header[:4], "big")
+            names.append(header[4:8].decode("latin-1"))
+            if size == 1:
+                size = int.from_bytes(header[8:16], "big")
+            elif size == 0:
+                break
+            if size < 8:
+                break
+            pos += size
+    return names
+
+
+def probe(path: str | Path) -> dict:
+    """What a video file holds: codec, pix_fmt, width, height, fps, n_frames, duration_s, the audio
+    codec and sample rate (None without audio), and whether it is faststart."""
+    with av.open(str(path)) as container:
+        v = container.streams.video[0]
+        a = container.streams.audio[0] if container.streams.audio else None
+        n_frames = v.frames
+        if not n_frames:                    # containers without a frame count: demux and count
+            n_frames = sum(1 for p in container.demux(v) if p.size)
+        duration_s = container.duration / av.time_base if container.duration else float(v.duration * v.time_base)
+        info = {
+            "codec": v.codec_context.name,
+            "pix_fmt": v.codec_context.pix_fmt,
+            "width": v.codec_context.width,
+            "height": v.codec_context.height,
+            "fps": float(v.average_rate) if v.average_rate else None,
+            "n_frames": int(n_frames),
+            "duration_s": float(duration_s),
+            "video_duration_s": float(v.duration * v.time_base) if v.duration else None,
+            "audio_codec": a.codec_context.name if a else None,
+            "sample_rate": a.codec_context.sample_rate if a else None,
+            "audio_duration_s": float(a.duration * a.time_base) if a is not None and a.duration else None,
+        }
+    atoms = top_level_atoms(path)
+    info["faststart"] = "moov" in atoms and "mdat" in atoms and atoms.index("moov") < atoms.index("mdat")
+    return info

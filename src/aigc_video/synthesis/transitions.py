@@ -1,0 +1,63 @@
+"""The joined timeline: shots one after another, cut or crossfaded, produced frame by frame."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..errors import InputError
+from ..scene.sceneplan import ScenePlan
+
+
+def check_clips(clips: list[np.ndarray], plan: ScenePlan) -> None:
+    """Clips must match the plan: one per shot, (n_frames, H, W, 3) uint8, overlaps that fit."""
+    if len(clips) != len(plan.shots):
+        raise InputError(f"{len(clips)} clips were given for a plan of {len(plan.shots)} shots")
+    if not plan.shots:
+        raise InputError("the plan has no shots: nothing to compose")
+    expected = (plan.height, plan.width, 3)
+    for i, (clip, shot) in enumerate(zip(clips, plan.shots)):
+        if not isinstance(clip, np.ndarray) or clip.dtype != np.uint8 or clip.ndim != 4 or clip.shape[1:] != expected:
+            got = f"{clip.dtype} {clip.shape}" if isinstance(clip, np.ndarray) else type(clip).__name__
+            raise InputError(f"clip {i + 1} is {got}; expected uint8 (n_frames, {plan.height}, {plan.width}, 3)")
+        if len(clip) != shot.n_frames:
+            raise InputError(f"clip {i + 1} has {len(clip)} frames; its shot plans {shot.n_frames}")
+        if shot.transition_frames < 0 or (i == 0 and shot.transition_frames):
+            raise InputError(f"shot {i + 1} has transition_frames {shot.transition_frames}; "
+                             "the first shot must have 0 and the others 0 or more")
+        # A shot's incoming and outgoing transitions must not overlap inside it (at most two shots
+        # are ever on screen at once).
+        outgoing = plan.shots[i + 1].transition_frames if i + 1 < len(plan.shots) else 0
+        if shot.transition_frames + outgoing > shot.n_frames:
+            raise InputError(f"shot {i + 1} has {shot.n_frames} frames, fewer than its transitions "
+                             f"in ({shot.transition_frames}) and out ({outgoing}) together")
+
+
+def crossfade_alpha(k: int, overlap: int) -> float:
+    """Weight of the incoming shot at frame k (0-based) of an `overlap`-frame crossfade: linear,
+    strictly between 0 and 1 so every frame of the overlap is a real blend."""
+    return (k + 1) / (overlap + 1)
+
+
+def blend(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
+    """(1 - alpha) * a + alpha * b for uint8 frames, rounded, in fixed point (fast)."""
+    w = int(round(alpha * 256))
+    return ((a.astype(np.uint16) * (256 - w) + b.astype(np.uint16) * w + 128) >> 8).astype(np.uint8)
+
+
+def timeline_frames(clips: list[np.ndarray], plan: ScenePlan) -> Iterator[np.ndarray]:
+    """Yield the plan.total_frames frames of the joined video, (H, W, 3) uint8 each, in order.
+
+    Shot i starts at plan.shot_start_frames()[i]; where it overlaps the previous shot (its
+    transition_frames), the two are blended with a linear crossfade.
+    """
+    starts = plan.shot_start_frames()
+    for i, (clip, start) in enumerate(zip(clips, starts)):
+        overlap_in = plan.shots[i].transition_frames
+        overlap_out = plan.shots[i + 1].transition_frames if i + 1 < len(clips) else 0
+        for k in range(len(clip) - overlap_out):
+            if k < overlap_in:   # the previous shot's last frames fade out under this one
+                prev = clips[i - 1]
+                yield blend(prev[len(prev) - overlap_in + k], clip[k], crossfade_alpha(k, overlap_in))
+            else:
+                yield clip[k]
