@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import queue
 import tempfile
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from ..errors import InputError
 PRESET = "superfast"
 CRF = 22
 AUDIO_BITRATE = 128_000
+QUEUE_FRAMES = 8              # converted frames waiting for the encoder (bounds memory)
 
 
 def check_output_path(output: str | Path) -> Path:
@@ -27,10 +30,13 @@ def check_output_path(output: str | Path) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"output folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"output folder {str(folder)!r} is not writable")
     if path.is_dir():
         raise InputError(f"output {str(output)!r} is a folder, not a file")
+    try:    # try it rather than trust permission bits (root ignores them; read-only mounts do not)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise InputError(f"output folder {str(folder)!r} is not writable ({error.strerror})") from None
     return path
 
 
@@ -65,6 +71,11 @@ def _write(frames, n_frames, tmp, width, height, fps, audio, sample_rate, progre
         video = container.add_stream("libx264", rate=fps, options={"preset": preset, "crf": str(crf)})
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.thread_count = os.cpu_count() or 1
+        # BT.709, limited range: what players assume for HD, so colours do not shift.
+        video.codec_context.colorspace = 1
+        video.codec_context.color_primaries = 1
+        video.codec_context.color_trc = 1
+        video.codec_context.color_range = 1
         sound = None
         if audio is not None:
             sound = container.add_stream("aac", rate=sample_rate, layout="mono")
@@ -72,12 +83,7 @@ def _write(frames, n_frames, tmp, width, height, fps, audio, sample_rate, progre
         audio_sent = 0
         count = 0
         report_every = max(1, n_frames // 100)
-        for frame in frames:
-            if count >= n_frames:
-                raise ValueError(f"more frames than the {n_frames} announced")
-            if frame.shape != (height, width, 3):
-                raise ValueError(f"frame {count} is {frame.shape}, expected ({height}, {width}, 3)")
-            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        for vf in _converted(frames, n_frames, width, height):
             vf.pts = count
             vf.time_base = Fraction(1, fps)
             container.mux(video.encode(vf))
@@ -87,12 +93,64 @@ def _write(frames, n_frames, tmp, width, height, fps, audio, sample_rate, progre
                 audio_sent = _send_audio(container, sound, audio, audio_sent, upto, sample_rate)
             if progress is not None and (count % report_every == 0 or count == n_frames):
                 progress(count / n_frames)
-        if count != n_frames:
-            raise ValueError(f"{count} frames were produced, {n_frames} were announced")
         container.mux(video.encode(None))
         if sound is not None:
             _send_audio(container, sound, audio, audio_sent, len(audio), sample_rate)
             container.mux(sound.encode(None))
+
+
+_DONE = object()
+
+
+def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: int) -> Iterator[av.VideoFrame]:
+    """yuv420p VideoFrames made from `frames` in a worker thread, `QUEUE_FRAMES` ahead.
+
+    RGB->YUV conversion (swscale) costs about as much CPU as x264 itself at 720p; both release the
+    GIL, so producing and converting frames in a second thread overlaps them with the encoding.
+    """
+    results: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                results.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            count = 0
+            for frame in frames:
+                if count >= n_frames:
+                    raise ValueError(f"more frames than the {n_frames} announced")
+                if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
+                    raise ValueError(f"frame {count} is {frame.dtype} {frame.shape}, expected uint8 ({height}, {width}, 3)")
+                rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+                if not put(rgb.reformat(format="yuv420p", dst_colorspace="ITU709")):
+                    return
+                count += 1
+            if count != n_frames:
+                raise ValueError(f"{count} frames were produced, {n_frames} were announced")
+            put(_DONE)
+        except BaseException as error:   # handed to the encoding thread, which raises it
+            put(error)
+
+    worker = threading.Thread(target=work, name="frame-convert", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = results.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _send_audio(container, stream, audio: np.ndarray, sent: int, upto: int, sample_rate: int) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-MUSIC_RMS = 0.08             # music bed level before ducking (about -22 dBFS), under a 0.9-peak voice
+MUSIC_RMS = 0.04             # music bed level before ducking (about -28 dBFS), under a 0.9-peak voice
 VOICE_PEAK = 0.9
 DUCK_DB = -11.0              # music drop while the voice speaks
 ATTACK_S = 0.15              # the music is already down when the voice starts...
