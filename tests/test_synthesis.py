@@ -189,6 +189,23 @@ def test_auto_without_espeak_warns_and_still_makes_the_video(tmp_path, monkeypat
     assert len(video.cues) == len(board.shots)
 
 
+def test_an_espeak_failure_in_auto_mode_silences_that_shot_only(tmp_path, monkeypatch):
+    real_speak = tts.speak
+
+    def flaky(text, language, **kw):
+        if language == "zh":
+            raise RuntimeError("espeak-ng failed (exit 1)")
+        return real_speak(text, language, **kw)
+    monkeypatch.setattr(tts, "speak", flaky)
+    clips, board, plan = make_inputs()
+    video = compose(clips, board, plan, tmp_path / "v.mp4")
+    assert any("shot 2" in w for w in video.warnings) == HAS_ESPEAK
+    assert probe(video.path)["audio_codec"] == "aac"
+    with pytest.raises(RuntimeError, match="exit 1") if HAS_ESPEAK else pytest.raises(DependencyMissing):
+        compose(clips, board, plan, tmp_path / "w.mp4", narration="require")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.mp4", "v.srt"]
+
+
 def test_burned_subtitles_change_the_bottom_during_cues_only(tmp_path):
     clips, board, plan = make_inputs()
     plain = compose(clips, board, plan, tmp_path / "plain.mp4", narration="off", audio=False)
@@ -274,6 +291,12 @@ def test_music_is_deterministic_and_follows_the_mood():
     a = mood_music(moods, [0.0, 2.0], 4.0, SR, seed=5)
     assert np.array_equal(a, mood_music(moods, [0.0, 2.0], 4.0, SR, seed=5))
     assert not np.allclose(a, mood_music(moods, [0.0, 2.0], 4.0, SR, seed=6))
+    assert len(a) == 4 * SR and abs(a[0]) < 1e-6 and abs(a[-1]) < 1e-6, "starts and ends without a click"
+    steps = np.abs(np.diff(a))
+    around_change = steps[int(1.2 * SR):int(2.8 * SR)].max()
+    elsewhere = max(steps[: int(1.2 * SR)].max(), steps[int(2.8 * SR):].max())
+    assert around_change < 1.5 * elsewhere, "the mood change is a crossfade, not a jump"
+    assert rms(a[int(1.9 * SR):int(2.1 * SR)]) > 0.05, "...and never a gap"
     rng = np.random.default_rng(0)
     happy, sad = style_for(mood("happy"), 57, rng), style_for(mood("sad"), 57, rng)
     assert (happy.mode, sad.mode) == ("major", "minor") and happy.tempo_bpm > sad.tempo_bpm + 20

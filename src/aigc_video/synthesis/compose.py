@@ -83,7 +83,7 @@ def compose(clips: list[np.ndarray], storyboard: Storyboard, plan: ScenePlan, ou
         warnings.append("espeak-ng is not installed (apt-get install espeak-ng): the video has no narration")
     elif speak:
         speeches = tts.narrate([s.narration for s in storyboard.shots], [s.language for s in storyboard.shots],
-                               shot_starts_s, total_s, SAMPLE_RATE, warnings)
+                               shot_starts_s, total_s, SAMPLE_RATE, warnings, strict=narration == "require")
     timings["tts"] = time.perf_counter() - t0
 
     # 3. Music and mix: the mood track ducked under the voice, peak-normalized

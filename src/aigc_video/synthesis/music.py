@@ -30,6 +30,7 @@ MODE = {"happy": "major", "excited": "major", "calm": "major", "sad": "minor", "
 INSTRUMENT = {"happy": "pluck", "excited": "pluck", "calm": "pad", "sad": "pad", "scary": "drone",
               "neutral": "keys"}
 CROSSFADE_S = 1.5
+FADE_OUT_S = 0.6            # the music's fade at the very end of the video
 SECTION_RMS = 0.1            # every section is brought to this loudness before mixing
 
 
@@ -219,4 +220,8 @@ def mood_music(moods: list[Mood], shot_starts_s: list[float], total_s: float, sa
             k = min(nf, ib - ia)
             gain[-k:] *= np.cos(np.linspace(0, np.pi / 2, k, dtype=np.float32))
         out[ia:ib] += audio[: ib - ia] * gain
+    # Soft edges: no click where the video starts, a short fade where it ends mid-note.
+    k_in, k_out = min(n, int(0.02 * sample_rate)), min(n, int(FADE_OUT_S * sample_rate))
+    out[:k_in] *= np.linspace(0.0, 1.0, k_in, dtype=np.float32)
+    out[n - k_out:] *= np.linspace(1.0, 0.0, k_out, dtype=np.float32)
     return out

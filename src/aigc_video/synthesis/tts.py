@@ -136,11 +136,20 @@ def speech_slots(shot_starts_s: list[float], total_s: float) -> list[tuple[float
 
 
 def narrate(texts: list[str], languages: list[str], shot_starts_s: list[float], total_s: float,
-            sample_rate: int, warnings: list[str]) -> list[Speech]:
-    """Every shot's narration, timed to its shot; shots with no narration text are skipped."""
+            sample_rate: int, warnings: list[str], *, strict: bool = False) -> list[Speech]:
+    """Every shot's narration, timed to its shot; shots with no narration text are skipped.
+
+    If espeak-ng fails on a sentence, `strict` raises; otherwise that shot goes unspoken, with a warning.
+    """
     speeches = []
     for i, ((start, slot), text, lang) in enumerate(zip(speech_slots(shot_starts_s, total_s), texts, languages)):
-        speech = speak_in_slot(i, text, lang, start, slot, sample_rate, warnings)
+        try:
+            speech = speak_in_slot(i, text, lang, start, slot, sample_rate, warnings)
+        except (RuntimeError, subprocess.TimeoutExpired) as error:
+            if strict:
+                raise
+            warnings.append(f"narration of shot {i + 1} could not be spoken ({error}); the shot is silent")
+            continue
         if speech is not None:
             speeches.append(speech)
     return speeches
