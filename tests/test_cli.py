@@ -70,8 +70,10 @@ def test_too_many_shots_exits_2(tmp_path):
 
 
 def test_unwritable_folder_exits_2(tmp_path, monkeypatch, capsys):
-    # Root may write anywhere, so the permission answer is simulated at the check itself.
-    monkeypatch.setattr("aigc_video.pipeline.os.access", lambda path, mode: False)
+    # Root may write anywhere, so the folder's refusal is simulated at the write probe itself.
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr("aigc_video.synthesis.encode.tempfile.TemporaryFile", refuse)
     assert cli.main(["generate", "a red ball", "-o", str(tmp_path / "a.mp4")]) == 2
     assert "not writable" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []

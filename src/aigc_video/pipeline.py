@@ -76,7 +76,9 @@ class Pipeline:
 
     def generate(self, text: str, output: str | os.PathLike = "out.mp4", *,
                  progress: ProgressFn | None = None, keep_frames: bool = True) -> GenerationResult:
-        from .synthesis import compose  # PyAV is imported only when a video is made
+        # PyAV is imported only when a video is made, not for `plan`.
+        from .synthesis import compose
+        from .synthesis.encode import check_output_path
 
         progress = progress or (lambda stage, fraction: None)
         meter = CostMeter()
@@ -147,18 +149,6 @@ def check_duration(storyboard: Storyboard) -> None:
     if storyboard.duration_s > limits.MAX_VIDEO_SECONDS:
         raise InputError(f"the script would last {storyboard.duration_s:.1f} s, over the limit "
                          f"{limits.MAX_VIDEO_SECONDS:.0f} s; shorten it or split it")
-
-
-def check_output_path(output: str | os.PathLike) -> Path:
-    path = Path(output)
-    if path.suffix.lower() != ".mp4":
-        raise InputError(f"output {str(path)!r} must end in .mp4")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"output folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"output folder {str(folder)!r} is not writable")
-    return path
 
 
 def write_text_atomic(path: Path, text: str) -> None:
