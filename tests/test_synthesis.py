@@ -227,8 +227,8 @@ def test_chinese_glyphs_render():
     assert warnings == []
     a = render_overlay("你好", 640, 360, face)
     b = render_overlay("好你", 640, 360, face)
-    alpha = 255 - a.inverse_alpha[..., 0]
-    white = (a.premul.min(axis=2) > 200 * 255) & (alpha == 255)
+    alpha = 256 - a.inverse_alpha[..., 0]
+    white = (a.premul.min(axis=2) > 200 * 256) & (alpha == 256)
     assert white.sum() > 100, "glyph pixels drawn in white"
     assert not np.array_equal(a.premul, b.premul), "distinct glyphs, not two identical missing-glyph boxes"
 

@@ -71,7 +71,8 @@ def _write(frames, n_frames, tmp, width, height, fps, audio, sample_rate, progre
         video = container.add_stream("libx264", rate=fps, options={"preset": preset, "crf": str(crf)})
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.thread_count = os.cpu_count() or 1
-        # BT.709, limited range: what players assume for HD, so colours do not shift.
+        # Tagged BT.709 (1 in FFmpeg's colour enums), limited range (1 = MPEG): the matrix the frames
+        # are converted with below, and what browsers assume for HD, so colours do not shift.
         video.codec_context.colorspace = 1
         video.codec_context.color_primaries = 1
         video.codec_context.color_trc = 1

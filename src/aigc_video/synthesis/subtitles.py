@@ -116,18 +116,26 @@ def load_typeface(warnings: list[str]):
 
 @dataclass
 class Overlay:
-    """A cue's text drawn once: composited onto a frame's rows y0:y0+h, columns x0:x0+w."""
+    """A cue's text drawn once: composited onto a frame's rows y0:y0+h, columns x0:x0+w.
+
+    Alpha is kept in 1/256 steps so compositing is multiply, add and shift (no division):
+    out = (frame * (256 - a) + colour * a + 128) >> 8, which fits uint16 (255 * 256 + 128 < 2**16).
+    """
     y0: int
     x0: int
-    premul: np.ndarray       # (h, w, 3) uint16: colour * alpha
-    inverse_alpha: np.ndarray  # (h, w, 1) uint16: 255 - alpha
+    premul: np.ndarray         # (h, w, 3) uint16: colour * a
+    inverse_alpha: np.ndarray  # (h, w, 3) uint16: 256 - a, a = alpha in 0..256
 
     def apply(self, frame: np.ndarray) -> np.ndarray:
-        """frame (H, W, 3) uint8 -> a copy with the text composited on."""
+        """frame (H, W, 3) uint8 -> a copy with the text composited on (the input is left as it is)."""
         out = frame.copy()
         h, w = self.inverse_alpha.shape[:2]
         region = out[self.y0:self.y0 + h, self.x0:self.x0 + w]
-        region[:] = ((region * self.inverse_alpha + self.premul + 127) // 255).astype(np.uint8)
+        acc = region * self.inverse_alpha                 # uint16
+        acc += self.premul
+        acc += 128
+        acc >>= 8
+        region[:] = acc
         return out
 
 
@@ -159,8 +167,10 @@ def render_overlay(text: str, width: int, height: int, typeface) -> Overlay:
         canvas.drawString(line, x, y, font, outline)
         canvas.drawString(line, x, y, font, fill)
     del canvas, surface
-    alpha = rgba[..., 3:4].astype(np.uint16)
-    return Overlay(y0, x0, rgba[..., :3].astype(np.uint16) * alpha, 255 - alpha)
+    alpha = (rgba[..., 3:4].astype(np.uint16) * 256 + 127) // 255     # 0..255 -> 0..256
+    # Alpha repeated over the 3 channels: numpy's inner loops then run along whole rows, not over 3.
+    inverse = np.ascontiguousarray(np.repeat(256 - alpha, 3, axis=2))
+    return Overlay(y0, x0, rgba[..., :3].astype(np.uint16) * alpha, inverse)
 
 
 def render_overlays(cues: list[Cue], width: int, height: int, warnings: list[str]) -> list[Overlay]:

@@ -42,7 +42,11 @@ def crossfade_alpha(k: int, overlap: int) -> float:
 def blend(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
     """(1 - alpha) * a + alpha * b for uint8 frames, rounded, in fixed point (fast)."""
     w = int(round(alpha * 256))
-    return ((a.astype(np.uint16) * (256 - w) + b.astype(np.uint16) * w + 128) >> 8).astype(np.uint8)
+    acc = a * np.uint16(256 - w)        # uint16: 255 * 256 + 128 still fits
+    acc += b * np.uint16(w)
+    acc += 128
+    acc >>= 8
+    return acc.astype(np.uint8)
 
 
 def timeline_frames(clips: list[np.ndarray], plan: ScenePlan) -> Iterator[np.ndarray]:
