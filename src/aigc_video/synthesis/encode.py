@@ -130,7 +130,10 @@ def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: 
                 if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
                     raise ValueError(f"frame {count} is {frame.dtype} {frame.shape}, expected uint8 ({height}, {width}, 3)")
                 rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-                if not put(rgb.reformat(format="yuv420p", dst_colorspace="ITU709")):
+                # Via BGR: swscale has a direct (unscaled) BGR24->YUV420P converter but not one from
+                # RGB24; the byte swap plus that path costs ~20% less CPU than RGB24 through the scaler.
+                bgr = rgb.reformat(format="bgr24")
+                if not put(bgr.reformat(format="yuv420p", dst_colorspace="ITU709")):
                     return
                 count += 1
             if count != n_frames:
