@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from aigc_video.engines.flow import FlowEngine
@@ -82,6 +83,19 @@ def main() -> None:
                        "flow_median_s": round(flow_s, 3), "render_median_s": round(render_s, 3),
                        "realtime_factor": round(shot_plan.n_frames / 24 / flow_s, 2)}
     print(results["shot"], flush=True)
+
+    # 2b. Seams: frame-to-frame change at the continuation joins vs. everywhere else (judge-size luminance).
+    from aigc_video.eval.temporal import luminance
+    frames = engine.generate(shot_plan, 640, 360, 24)
+    diffs = np.abs(np.diff(luminance(frames).astype(np.float32), axis=0)).mean(axis=(1, 2))  # diffs[i]: i -> i+1
+    new = engine.window - engine.context_frames * engine.ft
+    joins = [j - 1 for j in range(engine.window, len(frames), new)]
+    inside = [d for i, d in enumerate(diffs) if i not in joins]
+    results["joins"] = {"join_frames": [j + 1 for j in joins],
+                        "mean_abs_dY_at_joins": round(float(np.mean(diffs[joins])), 3) if joins else None,
+                        "median_abs_dY_elsewhere": round(float(np.median(inside)), 3),
+                        "max_abs_dY_elsewhere": round(float(np.max(inside)), 3)}
+    print(results["joins"], flush=True)
 
     # 3. A 3-shot script end to end (understand, plan, frames, narration, music, MP4).
     from aigc_video.pipeline import Pipeline

@@ -3,7 +3,7 @@
 Run:  .venv/bin/python bench/time_to_quality.py [--run runs/flow_cpu] [--suite held_out] [--seeds 0]
           [--out bench/results/time_to_quality.json]
 
-For every checkpoint the recipe kept, the EMA weights (what would be shipped) are evaluated with
+For every checkpoint the recipe kept, its weights (--weights model|ema) are evaluated with
 the evaluation suite; training minutes come from the run's metrics.jsonl (wall clock of the
 recipe, data preparation excluded), plus the VAE's training minutes from its own run.
 """
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import os
 import tempfile
 import time
 from pathlib import Path
 
-from aigc_video.training.checkpoint import checkpoint_dirs
+from aigc_video.training.checkpoint import checkpoint_dirs, export_for_engine
 
 
 def minutes_at(run_dir: Path) -> dict[int, float]:
@@ -28,27 +28,20 @@ def minutes_at(run_dir: Path) -> dict[int, float]:
     return out
 
 
-def engine_folder(checkpoint: Path, vae_dir: Path, meta: dict, into: Path) -> Path:
-    """An engine-readable folder (flow.* + vae.*) from a training checkpoint's EMA weights."""
-    into.mkdir(parents=True, exist_ok=True)
-    shutil.copy(checkpoint / "ema.safetensors", into / "flow.safetensors")
-    flow_meta = json.loads((checkpoint / "ema.json").read_text())
-    (into / "flow.json").write_text(json.dumps({**flow_meta, **meta}))
-    for ext in ("json", "safetensors"):
-        shutil.copy(vae_dir / f"vae.{ext}", into / f"vae.{ext}")
-    return into
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", default="runs/flow_cpu")
     ap.add_argument("--suite", default="held_out")
     ap.add_argument("--seeds", default="0")
-    ap.add_argument("--size", default="320x180")
+    ap.add_argument("--size", default="160x96", help="the evaluation suite's default size")
     ap.add_argument("--fps", type=int, default=12)
-    ap.add_argument("--every", type=int, default=1, help="evaluate every k-th checkpoint")
+    ap.add_argument("--steps", default=None, help="comma-separated checkpoint steps (default: all kept)")
     ap.add_argument("--out", default="bench/results/time_to_quality.json")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--weights", default="model", choices=("model", "ema"))
     args = ap.parse_args()
+    import torch
+    torch.set_num_threads(args.threads)
     from aigc_video.engines.flow import FlowEngine
     from aigc_video.eval import evaluate
 
@@ -57,25 +50,32 @@ def main() -> None:
     config = state["config"]
     vae_dir = Path(config["vae"]["dir"])
     vae_minutes = max(minutes_at(vae_dir.parent).values()) if (vae_dir.parent / "metrics.jsonl").exists() else None
-    meta = {"fps": config["data"]["fps"], "size": config["data"]["size"], "n_frames": config["data"]["n_frames"]}
     minutes = minutes_at(run)
     w, h = (int(v) for v in args.size.split("x"))
     seeds = tuple(int(s) for s in args.seeds.split(","))
-    rows = []
-    for ckpt in checkpoint_dirs(run)[::-1][::args.every][::-1]:
+    out = Path(args.out)
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    same = previous.get("suite") == args.suite and previous.get("seeds") == list(seeds) and previous.get("run") == str(run)
+    rows = previous.get("rows", []) if same else []   # rows already measured are kept (runs can be incremental)
+    wanted = None if args.steps is None else {int(s) for s in args.steps.split(",")}
+    for ckpt in checkpoint_dirs(run):
         step = int(ckpt.name.split("_")[1])
+        if (wanted is not None and step not in wanted) or any(r["step"] == step for r in rows):
+            continue
         with tempfile.TemporaryDirectory() as tmp:
-            engine = FlowEngine(engine_folder(ckpt, vae_dir, meta, Path(tmp)))
+            engine = FlowEngine(export_for_engine(ckpt, vae_dir, Path(tmp), weights=args.weights))
             t0 = time.time()
-            result = evaluate(engine, args.suite, seeds=seeds, size=(w, h), fps=args.fps)
+            result = evaluate(engine, args.suite, seeds=seeds, size=(w, h), fps=args.fps, distances=False)
         row = {"step": step, "flow_minutes": round(minutes.get(step, float("nan")), 2),
-               "vae_minutes": round(vae_minutes, 2) if vae_minutes else None,
-               "eval_s": round(time.time() - t0, 1), "result": result.get("summary", result)}
-        rows.append(row)
+               "vae_minutes": round(vae_minutes, 2) if vae_minutes else None, "eval_s": round(time.time() - t0, 1),
+               "fully_correct": result["fully_correct"],
+               **{a: v["accuracy"] for a, v in result["per_attribute"].items()}}
+        rows = sorted(rows + [row], key=lambda r: r["step"])
         print(json.dumps(row), flush=True)
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps({"suite": args.suite, "seeds": list(seeds), "size": args.size,
-                                              "fps": args.fps, "run": str(run), "rows": rows}, indent=2) + "\n")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"suite": args.suite, "seeds": list(seeds), "size": args.size, "fps": args.fps,
+                                   "run": str(run), "machine": f"{os.cpu_count()}-core CPU, shared",
+                                   "rows": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

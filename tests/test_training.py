@@ -139,3 +139,28 @@ def test_train_command_parses_its_arguments():
     args = parser.parse_args(["train", "flow", "--config", "configs/flow_cpu.yaml", "steps=5", "--resume", "latest"])
     assert (args.model, args.config, args.resume, args.func) == (
         "flow", ["configs/flow_cpu.yaml", "steps=5"], "latest", command.run)
+
+
+def test_latent_layout_averages_the_frames_of_each_latent_frame():
+    from aigc_video.training.flow_recipe import latent_layout
+    layout = np.zeros((1, 8, 4, 2, 2), np.float32)
+    layout[0, :4, 3, 0, 0] = 1            # object in cell (0, 0) during the first 4 frames
+    layout[0, 4:6, 3, 1, 1] = 1           # then in cell (1, 1) for 2 of the next 4
+    out = latent_layout(layout, 4)
+    assert out.shape == (1, 4, 2, 2, 2)
+    assert out[0, 3, 0, 0, 0] == 1 and out[0, 3, 1, 1, 1] == 0.5 and out[0, 3, 1, 0, 0] == 0
+
+
+def test_sampling_keeps_context_frames_clean():
+    from aigc_video.models.flow_dit import FlowDiT, FlowDiTConfig
+    from aigc_video.models.text_encoder import TextEmbedding
+    from aigc_video.training.flow_recipe import sample_latents
+    torch.manual_seed(0)
+    model = FlowDiT(FlowDiTConfig(latent_channels=2, latent_frames=3, latent_height=4, latent_width=4, width=16,
+                                  depth=1, heads=2))
+    text = TextEmbedding(torch.zeros(1, 3, 384), torch.ones(1, 3, dtype=torch.bool), torch.zeros(1, 384))
+    context = torch.randn(1, 2, 3, 4, 4)
+    mask = torch.tensor([[True, False, False]])
+    z = sample_latents(model, text, None, torch.randn(1, 2, 3, 4, 4), 2, "heun", 2.0,
+                       context=context, context_mask=mask)
+    assert torch.equal(z[:, :, 0], context[:, :, 0]) and not torch.equal(z[:, :, 1:], context[:, :, 1:])

@@ -105,3 +105,24 @@ def load_checkpoint(folder: str | os.PathLike, model: nn.Module, ema: nn.Module,
     for name, gen in generators.items():
         gen.set_state(tensors[f"generator.{name}"])
     return state
+
+
+def export_for_engine(checkpoint: str | os.PathLike, vae_dir: str | os.PathLike, out_dir: str | os.PathLike,
+                      weights: str = "ema") -> Path:
+    """An engine folder (flow.* + vae.*) from one training checkpoint of the flow recipe.
+
+    weights: "ema" (the moving average) or "model" (the raw weights; better than an EMA whose decay
+    is long compared with a short run)."""
+    import json
+    if weights not in ("ema", "model"):
+        raise InputError(f"weights {weights!r} must be 'ema' or 'model'")
+    checkpoint, vae_dir, out_dir = Path(checkpoint), Path(vae_dir), Path(out_dir)
+    state = json.loads((checkpoint / "state.json").read_text())
+    data = state["config"]["data"]
+    model, meta = load_component(checkpoint, weights)
+    info = {"fps": data["fps"], "size": data["size"], "n_frames": data["n_frames"], "step": state["step"],
+            "weights": weights, "recipe": state["config"]}
+    save_component(model, out_dir, "flow", info)
+    vae, vae_meta = load_component(vae_dir, "vae")
+    save_component(vae, out_dir, "vae", {k: v for k, v in vae_meta.items() if k not in ("class", "config")})
+    return out_dir

@@ -143,8 +143,3 @@ def to_uint8_frames(video: torch.Tensor) -> torch.Tensor:
     """float (B, 3, T, H, W) in [-1, 1] -> uint8 (B, T, H, W, 3)."""
     return video.detach().float().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 4, 1)
 
-
-def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    """PSNR in dB between uint8 videos."""
-    mse = (a.float() - b.float()).pow(2).mean().item()
-    return float("inf") if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)

@@ -6,6 +6,7 @@ latent scaling the flow model needs. Read it top to bottom; the YAML config says
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -15,8 +16,8 @@ import torch.nn.functional as F
 from ..models.io import save_component
 from ..models.vae import VideoVAE, VideoVAEConfig, kl_divergence
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from .common import (RunLog, autocast, lr_at, make_ema, pick_device, psnr, set_threads, to_uint8_frames,
-                     to_video_tensor, update_ema)
+from .common import (RunLog, autocast, lr_at, make_ema, pick_device, set_threads, to_uint8_frames, to_video_tensor,
+                     update_ema)
 from .data_source import prepare_clips
 
 
@@ -33,7 +34,6 @@ def validation_psnr(vae: VideoVAE, frames, device, batch: int = 8) -> float:
         total += (rec.float() - orig.float()).pow(2).mean().item() * len(orig)
         n += len(orig)
     mse = total / n
-    import math
     return float("inf") if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
 
 
