@@ -20,11 +20,16 @@ from aigc_video.training.checkpoint import checkpoint_dirs, export_for_engine
 
 
 def minutes_at(run_dir: Path) -> dict[int, float]:
-    """step -> training minutes, from the recipe's metrics.jsonl (the last run if resumed)."""
-    out = {}
+    """step -> training minutes from the recipe's metrics.jsonl. Each (re)start of the recipe
+    restarts its clock, so segments are chained; the minutes of an interrupted segment past its
+    last checkpoint are counted too (they were spent)."""
+    out, offset, last = {}, 0.0, 0.0
     for line in (run_dir / "metrics.jsonl").read_text().splitlines():
         row = json.loads(line)
-        out[row["step"]] = row["time_s"] / 60
+        if row["time_s"] < last:
+            offset += last
+        last = row["time_s"]
+        out[row["step"]] = (offset + row["time_s"]) / 60
     return out
 
 
