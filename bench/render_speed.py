@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import tempfile
 import time
@@ -23,22 +21,11 @@ import numpy as np
 
 from aigc_video import Pipeline
 from aigc_video.limits import parse_size
+from machine import describe as describe_machine  # bench/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import torch
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"AMX {'yes' if torch.cpu._is_amx_tile_supported() else 'no'}")
 
 
 def baseline_encode(n_frames: int, width: int, height: int, fps: int, folder: Path) -> float:
@@ -84,7 +71,7 @@ def main() -> None:
     med = {k: statistics.median(s[k] for s in stages) for k in stages[0]}
     med_synth = {k: statistics.median(s[k] for s in synth) for k in synth[0]}
     result = {
-        "machine": machine(), "engine": args.engine, "size": args.size, "fps": args.fps,
+        "machine": describe_machine(), "engine": args.engine, "size": args.size, "fps": args.fps,
         "repeats": args.repeats, "video_seconds": video_s, "frames": n_frames,
         "median_wall_seconds": round(wall, 3), "realtime_factor": round(video_s / wall, 2),
         "median_stage_seconds": {k: round(v, 3) for k, v in med.items()},

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -25,6 +23,7 @@ from aigc_video.limits import parse_size
 from aigc_video.scene import plan
 from aigc_video.scene.render import render_shot
 from aigc_video.storyboard import Action, Mood, Setting, Shot, Storyboard, Subject
+from machine import describe as describe_machine  # bench/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,17 +52,6 @@ def typical_shots() -> list[Shot]:
     ]
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{cpu}, {os.cpu_count()} cores (load {load:.1f} at start), Python {platform.python_version()}"
 
 
 def baseline_fps(n_frames: int, width: int, height: int) -> float:
@@ -83,7 +71,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "scene_speed"))
     args = ap.parse_args()
     shots = typical_shots()
-    results = {"machine": machine(), "fps": args.fps, "repeats": args.repeats, "sizes": {}}
+    results = {"machine": describe_machine(), "fps": args.fps, "repeats": args.repeats, "sizes": {}}
     for size_text in args.sizes.split(","):
         w, h = parse_size(size_text)
         scene = plan(Storyboard(shots=shots), size=(w, h), fps=args.fps, seed=0)

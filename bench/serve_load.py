@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -30,22 +28,12 @@ import numpy as np
 from aigc_video.pipeline import Pipeline
 from aigc_video.serve.process import ServerProcess
 from aigc_video.synthesis.encode import probe
+from machine import describe as describe_machine  # bench/machine.py
 
 JOB = {"text": "A red ball bounces on the grass.", "width": 160, "height": 90, "fps": 8}
 TERMINAL = {"done", "failed", "cancelled", "interrupted"}
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{model}, {os.cpu_count()} logical CPUs (shared with other work), "
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.system()}")
 
 
 def baseline_seconds(repeats: int) -> list[float]:
@@ -158,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"`{' '.join(['.venv/bin/python', 'bench/serve_load.py', *(argv if argv is not None else sys.argv[1:])])}`",
         "",
-        f"Machine: {machine()}. Load average (1 min) {load_before[0]:.1f} at the start, "
+        f"Machine: {describe_machine()}. Load average (1 min) {load_before[0]:.1f} at the start, "
         f"{load_after[0]:.1f} at the end: other work shared the CPUs, so absolute times are noisy.",
         f"Job: render engine, {JOB['width']}x{JOB['height']}, {JOB['fps']} fps, one sentence "
         f"(\"{JOB['text']}\"), narration and music on, SRT; each of the {args.jobs} jobs has its own seed.",

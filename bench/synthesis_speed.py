@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import tempfile
 import time
@@ -32,6 +30,7 @@ from aigc_video.synthesis.encode import encode, probe
 from aigc_video.synthesis.music import mood_music
 from aigc_video.synthesis.transitions import timeline_frames
 from aigc_video.understand import parse
+from machine import describe as describe_machine  # bench/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ("A red ball bounces across the green grass. Three white boats sail slowly on the calm sea. "
@@ -40,13 +39,6 @@ SENTENCES = {"en": "A small yellow star spins slowly over the calm blue sea.", "
 PRESETS = ("ultrafast", "superfast", "veryfast")
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return f"{cpu}, {os.cpu_count()} cores (load {os.getloadavg()[0]:.1f} at start), Python {platform.python_version()}"
 
 
 def timed(fn, repeats: int) -> tuple[float, float]:
@@ -69,7 +61,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "synthesis_speed"))
     args = ap.parse_args()
     w, h = parse_size(args.size)
-    results: dict = {"machine": machine(), "size": f"{w}x{h}", "fps": args.fps, "repeats": args.repeats}
+    results: dict = {"machine": describe_machine(), "size": f"{w}x{h}", "fps": args.fps, "repeats": args.repeats}
 
     # TTS: one sentence per language (espeak-ng subprocess + resampling to 48 kHz).
     for lang, text in SENTENCES.items():

@@ -1,0 +1,25 @@
+"""One line that describes the machine a benchmark ran on (CPU, cores, load, Python, AMX)."""
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+
+def describe() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    try:
+        import torch
+        amx = "AMX yes" if torch.cpu._is_amx_tile_supported() else "AMX no"
+    except ImportError:
+        amx = "AMX unknown"
+    return (f"{cpu}, {os.cpu_count()} cores (load {load:.1f} at start), {amx}, "
+            f"Python {platform.python_version()}, {platform.system()}")
