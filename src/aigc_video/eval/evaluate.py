@@ -17,8 +17,8 @@ import numpy as np
 
 from .. import limits
 from ..errors import InputError
-from .detector import find_blobs, judge_size
-from .faithfulness import ATTRIBUTES, judge_shot, palette_for, reference_background
+from .detector import judge_size
+from .faithfulness import ATTRIBUTES, judge_shot
 from .suites import load_suite
 from .temporal import flicker, frame_order, track_jerk
 
@@ -64,15 +64,16 @@ def _thumbs(frames: np.ndarray, n: int = THUMBS_PER_SHOT, height: int = 72) -> n
 
 def _temporal(frames: np.ndarray, shot_plan, verdict) -> dict:
     h, w = judge_size(frames.shape[1], frames.shape[2])
-    # Object masks for flicker: where the judge found objects (blobs' boxes would do; the
-    # detector's mask is recomputed here at judge size).
-    blobs = find_blobs(frames, reference_background(shot_plan, h, w), palette_for(shot_plan))
+    # Where the objects are on every frame (for flicker, which is judged outside them): each
+    # track's nearest sighting in time, as a box a little larger than the object.
     mask = np.zeros((len(frames), h, w), bool)
-    for f, frame_blobs in enumerate(blobs):
-        for b in frame_blobs:
-            r = max(2, int(np.ceil(0.6 * b.extent * h)))
+    for r in verdict.readings:
+        seen = r.track.frames
+        for f in range(len(frames)):
+            b = r.track.blobs[int(np.argmin(np.abs(seen - f)))]
+            rad = max(2, int(np.ceil(0.8 * b.extent * h)))
             cy, cx = int(b.y * h), int(b.x * w)
-            mask[f, max(cy - r, 0):cy + r + 1, max(cx - r, 0):cx + r + 1] = True
+            mask[f, max(cy - rad, 0):cy + rad + 1, max(cx - rad, 0):cx + rad + 1] = True
     order = frame_order(frames)
     # A frozen picture is only a fault when something should move.
     order["frozen"] = bool(order["frozen"] and any(o.track.x[0] != o.track.x[-1] or o.track.y[0] != o.track.y[-1]

