@@ -200,7 +200,8 @@ def distance_validation(n_videos: int, log) -> dict:
         "blur_sigma": (lambda v, s, i: degrade.blur(v, s), (0.5, 1.0, 2.0, 3.0)),
         "noise_sigma": (lambda v, s, i: degrade.noise(v, s, seed=i), (4.0, 8.0, 16.0, 32.0)),
         "shuffled_fraction": (lambda v, s, i: degrade.shuffle(v, s, seed=i), (0.25, 0.5, 0.75, 1.0)),
-        "frozen_hold": (lambda v, s, i: degrade.freeze(v, int(s)), (2, 4, 8, 1000)),
+        "frozen_fraction": (lambda v, s, i: degrade.freeze_tail(v, s), (0.25, 0.5, 0.75, 1.0)),
+        "stutter_hold": (lambda v, s, i: degrade.freeze(v, int(s)), (2, 4, 8)),
         "learned_like": (lambda v, s, i: degrade.learned_like(v, s, seed=i), (0.25, 0.5, 0.75, 1.0)),
     }
     out = {"n_videos_per_set": n_videos, "real_vs_real": {"fvd": base[0], "frame_fd": base[1]}, "sweeps": {}}

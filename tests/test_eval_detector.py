@@ -163,9 +163,12 @@ def test_frechet_distance_matches_closed_form_and_is_zero_on_itself():
 def test_degradations_are_identity_at_zero_and_seeded():
     frames, _ = video([(disc, "red", 10, lambda t: (20 + 10 * t, 48))])
     for fn, arg in ((degrade.blur, 0), (degrade.noise, 0), (degrade.shuffle, 0), (degrade.freeze, 1),
-                    (degrade.learned_like, 0)):
+                    (degrade.freeze_tail, 0), (degrade.learned_like, 0)):
         assert np.array_equal(fn(frames, arg), frames)
     assert np.array_equal(degrade.noise(frames, 5, seed=3), degrade.noise(frames, 5, seed=3))
     shuffled = degrade.shuffle(frames, 0.5, seed=2)
     moved = [t for t in range(T) if not np.array_equal(shuffled[t], frames[t])]
     assert len(moved) == 6  # exactly the chosen half moved, each to another place
+    tail = degrade.freeze_tail(frames, 0.5)
+    assert all(np.array_equal(tail[t], frames[6]) for t in range(6, T)) and np.array_equal(tail[:6], frames[:6])
+    assert all(np.array_equal(f, frames[0]) for f in degrade.freeze_tail(frames, 1.0))

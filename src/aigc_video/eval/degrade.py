@@ -54,6 +54,19 @@ def freeze(frames: np.ndarray, hold: int) -> np.ndarray:
     return frames[idx]
 
 
+def freeze_tail(frames: np.ndarray, fraction: float) -> np.ndarray:
+    """Freeze the last `fraction` of the video on the frame where the freeze starts (1 = the
+    whole video shows its first frame)."""
+    n = len(frames)
+    k = int(round(fraction * n))
+    if k < 1:
+        return frames
+    start = max(n - k, 0)
+    idx = np.arange(n)
+    idx[start:] = start if start < n else n - 1
+    return frames[idx]
+
+
 def learned_like(frames: np.ndarray, strength: float, seed: int = 0, side: int = 64) -> np.ndarray:
     """Downscale to side x side, blur (up to 1.5 px there), upscale back, add noise (up to sigma 12).
 
