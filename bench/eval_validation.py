@@ -267,11 +267,22 @@ def diversity_validation(log) -> dict:
 # ---------------------------------------------------------------- report
 
 def to_markdown(res: dict) -> str:
-    f = res["faithfulness"]
     L = ["# Evaluation suite validation", "",
          f"Machine: {res['machine']}. Judged at {SIZE[0]}x{SIZE[1]}, {FPS} fps.",
-         "Commands (seconds): " + ", ".join(f"`{c}` ({res['part_seconds'].get(k, '?')} s)" for k, c in res["commands"].items()), "",
+         "Commands (seconds): " + ", ".join(f"`{c}` ({res['part_seconds'].get(k, '?')} s)" for k, c in res["commands"].items()), ""]
+    if "faithfulness" in res:
+        L += _faithfulness_markdown(res["faithfulness"])
+    return _distances_markdown(res, L)
+
+
+def _faithfulness_markdown(f: dict) -> list[str]:
+    suites = [r for g, r in f["fresh"].items() if g != "random"]
+    n = sum(r["n"] for r in suites)
+    ok = sum(round(r["fully_correct"] * r["n"]) for r in suites)
+    L = [
          "## 1. Fresh scene-engine renders (target: >= 98% of shots fully correct)", "",
+         f"All suites together: **{ok}/{n} = {ok / max(n, 1):.1%}** fully correct. The random storyboards "
+         "(1-3 subjects, any colour on any background, camouflage included) are a harder, unfiltered check.", "",
          "| set | shots | fully correct | " + " | ".join(ATTRIBUTES) + " |",
          "|---|---|---|" + "---|" * len(ATTRIBUTES)]
     for g, r in f["fresh"].items():
@@ -289,6 +300,10 @@ def to_markdown(res: dict) -> str:
     if f["failures"]:
         L += ["", "Fresh renders judged wrong:", ""]
         L += [f"- {x['case']}: \"{x['caption']}\" — {x['wrong']}" for x in f["failures"]]
+    return L
+
+
+def _distances_markdown(res: dict, L: list[str]) -> str:
     if "distances" in res:
         d = res["distances"]
         L += ["", "## 4. FVD-style and frame (FID-style) distances, our encoder", "",

@@ -1,17 +1,19 @@
 """Our own video feature encoder for Fréchet distances (I3D weights cannot be downloaded here).
 
-A small (2D + temporal) CNN trained on scene-engine renders to predict what the storyboard and
-plan say (main subject's kind, colour, motion and displacement, the background, and per frame
-which colour of object covers each cell of a coarse grid), so its features describe the things
-this domain's videos are made of and how they move. Clip features (for the FVD-style score) see 8 frames
-sampled at 4 per second, squashed to 64x64; frame features (for the FID-style score) are the same network's
-per-frame 2-D features, blind to motion.
+A small (2D + temporal) CNN trained on scene-engine renders. Two streams: an appearance stream on
+RGB plus its high-pass (fine detail), mixed over time, and a motion stream on frame differences
+(a cheap stand-in for the optical-flow stream of two-stream I3D). Targets: the main subject's
+kind, colour, motion and displacement, the background, per frame which colour of object covers
+each cell of an 8x8 grid, and damage awareness (how soft/noisy a clip was made, whether a
+stretch plays backwards). Clip features (for the FVD-style score, 32-d) see 8 frames sampled at
+4 per second, squashed to 64x64; frame features (for the FID-style score) are the appearance
+stream's per-frame features, blind to motion.
 
 The numbers it yields are NOT comparable to published FVD/FID: different network, different
-training data, different clip length and resolution. They rank videos of this domain against
-each other under this checkpoint only.
+training data, different clip length and resolution, far fewer samples. They rank videos of
+this domain against each other under this checkpoint only.
 
-    .venv/bin/python -m aigc_video.eval.features --train     # ~5 minutes on one core
+    .venv/bin/python -m aigc_video.eval.features --train     # ~10 minutes on one shared core
 
 Checkpoint: checkpoints/video_encoder.safetensors + video_encoder.json.
 """
