@@ -1,3 +1,4 @@
+import os
 import shutil
 
 import pytest
@@ -9,3 +10,12 @@ HAS_ESPEAK = shutil.which("espeak-ng") is not None
 def small_pipeline_kwargs():
     """Settings that keep an end-to-end run to a second or two."""
     return dict(engine="render", size=(160, 90), fps=8, seed=3)
+
+
+# CI replays the same examples every run (a red CI then always means a real regression);
+# local runs keep exploring new ones.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    _hypothesis_settings.load_profile("ci")

@@ -568,3 +568,10 @@ def test_a_colour_before_a_place_describes_the_place_not_the_subject(text, color
     shot = parse(text).shots[0]
     assert shot.subjects[0].color == color
     assert shot.setting.background == background
+
+
+def test_adverb_de_before_a_direction_is_not_read_as_underground():
+    # Found by the composed-sentence property test: 慢慢地下方 was cut as 慢慢/地下/方.
+    shot = parse("一个小小黑的气球在蓝天慢慢地下方移动。").shots[0]
+    action = shot.subjects[0].action
+    assert (action.motion, action.direction, action.speed) == ("move", "down", "slow")

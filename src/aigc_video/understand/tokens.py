@@ -181,6 +181,9 @@ def _jieba():
             needed = jieba.suggest_freq(word, tune=False)
             if needed > (jieba.get_FREQ(word) or 0):
                 jieba.add_word(word, freq=needed)
+    # "慢慢地下方移动" must read 慢慢地/下方 (slowly, downward), not 慢慢/地下 (underground)/方:
+    # nothing in the vocabulary lives underground, and an adverb's 地 is far more common here.
+    jieba.del_word("地下")
     return jieba.posseg
 
 
