@@ -6,9 +6,7 @@ simple inflections (-s, -es, -ies, -ing, -ed) before giving up on a word. Every 
 """
 from __future__ import annotations
 
-def _entries(category: str, table: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, str]]:
-    return {word: (category, value) for value, words in table.items() for word in words}
-
+from .lexicon_tables import entries, merge
 
 COLOR_WORDS: dict[str, tuple[str, ...]] = {
     "red": ("red", "crimson", "scarlet", "ruby", "cherry", "vermilion", "vermillion", "maroon", "cardinal",
@@ -241,17 +239,17 @@ def build() -> dict[str, list[tuple[str, object]]]:
     tables: list[dict[str, tuple[str, object]]] = [
         {w: ("connective", None) for w in CONNECTIVES},
         {w: ("number", n) for w, n in NUMBER_WORDS.items()},
-        _entries("direction", DIRECTION_WORDS),
-        _entries("object", OBJECT_WORDS),
-        _entries("color", COLOR_WORDS),
-        _entries("size", SIZE_WORDS),
-        _entries("background", BACKGROUND_WORDS),
+        entries("direction", DIRECTION_WORDS),
+        entries("object", OBJECT_WORDS),
+        entries("color", COLOR_WORDS),
+        entries("size", SIZE_WORDS),
+        entries("background", BACKGROUND_WORDS),
         {w: ("background", SKY) for w in SKY_WORDS},
-        _entries("time", TIME_WORDS),
-        _entries("weather", WEATHER_WORDS),
-        _entries("motion", MOTION_WORDS),
-        _entries("speed", SPEED_WORDS),
-        _entries("mood", MOOD_WORDS),
+        entries("time", TIME_WORDS),
+        entries("weather", WEATHER_WORDS),
+        entries("motion", MOTION_WORDS),
+        entries("speed", SPEED_WORDS),
+        entries("mood", MOOD_WORDS),
         {w: ("pronoun", "one") for w in PRONOUNS_ONE},
         {w: ("pronoun", "all") for w in PRONOUNS_ALL},
         {w: ("det", None) for w in DETERMINERS},
@@ -260,12 +258,7 @@ def build() -> dict[str, list[tuple[str, object]]]:
         {w: ("locative", None) for w in LOCATIVES},
         {w: ("shade", None) for w in SHADES},
     ]
-    out: dict[str, list[tuple[str, object]]] = {}
-    for table in tables:
-        for key, entry in table.items():
-            if entry[0] not in {tag[0] for tag in out.get(key, [])}:
-                out.setdefault(key, []).append(entry)
-    return out
+    return merge(tables)
 
 
 LEXICON = build()

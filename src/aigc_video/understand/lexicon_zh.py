@@ -4,6 +4,8 @@ a segment jieba glues together ("红球", "向左移动") is split back into the
 """
 from __future__ import annotations
 
+from .lexicon_tables import entries, merge
+
 COLOR_WORDS: dict[str, tuple[str, ...]] = {
     "red": ("红", "红色", "红红的", "大红", "深红", "鲜红", "朱红", "绯红"),
     "orange": ("橙", "橙色", "橘色", "橘黄", "橘红"),
@@ -171,9 +173,6 @@ PARTICLES = frozenset("的地得了着过吧呢啊呀哦嘛啦")
 
 def build() -> dict[str, list[tuple[str, object]]]:
     """Every word -> its (category, value) tags, in table order (as `lexicon_en.build`)."""
-    def entries(category, table):
-        return {w: (category, value) for value, words in table.items() for w in words}
-
     tables = [
         {w: ("connective", None) for w in CONNECTIVES},
         {w: ("number", n) for w, n in QUANTITIES.items()},
@@ -193,12 +192,7 @@ def build() -> dict[str, list[tuple[str, object]]]:
         {w: ("conjunction", None) for w in CONJUNCTIONS},
         {w: ("locative", None) for w in LOCATIVES},
     ]
-    out: dict[str, list[tuple[str, object]]] = {}
-    for table in tables:
-        for key, entry in table.items():
-            if entry[0] not in {tag[0] for tag in out.get(key, [])}:
-                out.setdefault(key, []).append(entry)
-    return out
+    return merge(tables)
 
 
 LEXICON = build()
