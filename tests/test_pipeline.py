@@ -1,5 +1,6 @@
 """End to end: text -> MP4 + SRT + report, probed with PyAV."""
 import json
+import os
 import shutil
 
 import numpy as np
@@ -76,3 +77,13 @@ def test_script_over_the_duration_limit_is_refused(small_pipeline_kwargs):
     text = "\n".join(long_line for _ in range(19))
     with pytest.raises(InputError, match="120"):
         Pipeline(**small_pipeline_kwargs).plan(text)
+
+
+def test_outputs_get_the_usual_file_mode_not_mkstemps_private_one(tmp_path, small_pipeline_kwargs):
+    old = os.umask(0o022)
+    try:
+        result = Pipeline(**small_pipeline_kwargs).generate("A red ball.", tmp_path / "m.mp4")
+    finally:
+        os.umask(old)
+    for path in (result.video_path, result.srt_path, result.report_path):
+        assert path.stat().st_mode & 0o777 == 0o644, path

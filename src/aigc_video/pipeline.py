@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -11,6 +10,7 @@ from typing import Callable
 import numpy as np
 
 from . import limits
+from .atomic import write_text_atomic
 from .cost import CostMeter
 from .engines import get_engine
 from .errors import InputError
@@ -149,15 +149,3 @@ def check_duration(storyboard: Storyboard) -> None:
     if storyboard.duration_s > limits.MAX_VIDEO_SECONDS:
         raise InputError(f"the script would last {storyboard.duration_s:.1f} s, over the limit "
                          f"{limits.MAX_VIDEO_SECONDS:.0f} s; shorten it or split it")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write to a temp file in the same folder, then rename: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

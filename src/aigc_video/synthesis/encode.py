@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from ..atomic import atomic_path
 from ..errors import InputError
 
 # x264 speed/quality: "superfast" encodes 720p about 1.5x faster than "veryfast" on 2 cores at a
@@ -55,14 +56,8 @@ def encode(frames: Iterable[np.ndarray], n_frames: int, output: str | Path, *, w
         n_audio = int(round(n_frames * sample_rate / fps))
         audio = np.asarray(audio, np.float32)[:n_audio]
         audio = np.pad(audio, (0, n_audio - len(audio)))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.partial-")
-    os.close(fd)
-    try:
-        _write(frames, n_frames, tmp, width, height, fps, audio, sample_rate, progress, preset, crf)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        _write(frames, n_frames, str(tmp), width, height, fps, audio, sample_rate, progress, preset, crf)
     return path
 
 

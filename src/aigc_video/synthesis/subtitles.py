@@ -1,11 +1,12 @@
 """Subtitles: cues timed to the narration, written as SRT, and optionally burned into the frames."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ..atomic import write_text_atomic
 
 MAX_LINE_CHARS = {"en": 42, "zh": 18}     # broadcast conventions for a line of subtitles
 MAX_LINES = 2
@@ -93,13 +94,7 @@ def format_srt(cues: list[Cue]) -> str:
 
 def write_srt(cues: list[Cue], path: Path) -> None:
     """Write UTF-8 SRT atomically: a temp file beside it, renamed when complete."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        tmp.write_text(format_srt(cues), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text_atomic(path, format_srt(cues))
 
 
 def load_typeface(warnings: list[str]):
