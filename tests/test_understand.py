@@ -209,7 +209,8 @@ def _pluralize(noun: str) -> str:
 
 
 @st.composite
-def _english_sentence(draw):
+def _claims(draw):
+    """What a composed sentence says: (kind, color, size, count, motion, speed, direction, background)."""
     kind = draw(st.sampled_from(sorted(vocab.OBJECTS)))
     color = draw(st.sampled_from(sorted(vocab.COLORS)))
     size = draw(st.sampled_from(["small", "large", None]))
@@ -218,6 +219,12 @@ def _english_sentence(draw):
     speed = draw(st.sampled_from(["slow", "fast", None]))
     direction = draw(st.sampled_from(["left", "right", "up", "down"])) if motion == "move" else None
     background = draw(st.sampled_from([b for b in vocab.BACKGROUNDS if b != "plain"]))
+    return kind, color, size, count, motion, speed, direction, background
+
+
+@st.composite
+def _english_sentence(draw):
+    kind, color, size, count, motion, speed, direction, background = draw(_claims())
     pick = lambda table, key: draw(st.sampled_from(table[key]))  # noqa: E731
     noun = pick(lexicon_en.OBJECT_WORDS, kind)
     words = [{1: "a", 2: "two", 3: "three"}[count], pick(lexicon_en.SIZE_WORDS, size) if size else "",
@@ -232,14 +239,7 @@ def _english_sentence(draw):
 
 @st.composite
 def _chinese_sentence(draw):
-    kind = draw(st.sampled_from(sorted(vocab.OBJECTS)))
-    color = draw(st.sampled_from(sorted(vocab.COLORS)))
-    size = draw(st.sampled_from(["small", "large", None]))
-    count = draw(st.integers(1, 3))
-    motion = draw(st.sampled_from([m for m in vocab.MOTIONS if m != "still"]))
-    speed = draw(st.sampled_from(["slow", "fast", None]))
-    direction = draw(st.sampled_from(["left", "right", "up", "down"])) if motion == "move" else None
-    background = draw(st.sampled_from([b for b in vocab.BACKGROUNDS if b != "plain"]))
+    kind, color, size, count, motion, speed, direction, background = draw(_claims())
     pick = lambda table, key: draw(st.sampled_from(table[key]))  # noqa: E731
     # Sizes of two or more characters: a bare 小 before a colour is not idiomatic and can
     # segment either way (小雪白: 小雪 "light snow" + 白, or 小 + 雪白 "snow-white").
