@@ -87,7 +87,8 @@ def main() -> None:
         f"| real-time factor (video s / wall s) | **{video_s / wall:.2f}×** (target ≥ 3×) |",
         f"| baseline: H.264 encode of the same frame count, no audio | {base:.2f} s |",
         f"| pipeline / baseline | {wall / base:.2f}× |",
-        "", "Median seconds per stage:", "", "| stage | seconds |", "|---|---|",
+        "", "Median seconds per stage (the engine makes each shot's frames while synthesis encodes",
+        "the previous one, so `frames` overlaps `synthesis`):", "", "| stage | seconds |", "|---|---|",
         *[f"| {k} | {v:.3f} |" for k, v in med.items()],
         *[f"| synthesis: {k} | {v:.3f} |" for k, v in med_synth.items()],
     ]

@@ -100,17 +100,21 @@ class Pipeline:
             scene_plan = plan_scene(storyboard, size=self.size, fps=self.fps, seed=self.seed)
         progress("plan", 1.0)
 
-        # 4. Generate the frames of every shot with the engine.
-        clips = []
-        with meter.stage("frames"):
+        # 4. Generate the frames of every shot with the engine, lazily: synthesis pulls shot i + 1
+        #    while the encoder works on shot i, so the engine and x264 share the cores.
+        clips: list[np.ndarray] = []
+
+        def generate_clips():
             for i, shot in enumerate(scene_plan.shots):
-                clips.append(engine.generate(shot, *self.size, self.fps))
+                with meter.stage("frames"):
+                    clips.append(engine.generate(shot, *self.size, self.fps))
                 progress("frames", (i + 1) / len(scene_plan.shots))
+                yield clips[-1] if keep_frames else clips.pop()
 
         # 5. Synthesize: transitions, narration, music, subtitles, H.264/AAC encoding.
         with meter.stage("synthesis"):
             video = compose(
-                clips, storyboard, scene_plan, output,
+                generate_clips(), storyboard, scene_plan, output,
                 audio=self.audio, narration=self.narration if self.audio else "off",
                 subtitles=self.subtitles, seed=self.seed,
                 progress=lambda f: progress("synthesis", f),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from . import tts
 from .mix import mix
 from .music import mood_music
 from .subtitles import Cue, cue_per_frame, make_cues, render_overlays, write_srt
-from .transitions import check_clips, timeline_frames
+from .transitions import check_clips, check_transitions, timeline_frames
 
 SAMPLE_RATE = 48000
 NARRATION_MODES = ("auto", "require", "off")
@@ -40,10 +40,11 @@ class Video:
     timings: dict[str, float] = field(default_factory=dict)  # seconds: tts, music, mix, subtitles, encode
 
 
-def compose(clips: list[np.ndarray], storyboard: Storyboard, plan: ScenePlan, output: str | Path, *,
+def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Storyboard, plan: ScenePlan, output: str | Path, *,
             audio: bool = True, narration: str = "auto", subtitles: str = "srt", seed: int = 0,
             progress: Callable[[float], None] | None = None) -> Video:
-    """Join the shots' clips on the plan's timeline and write the finished video to `output` (.mp4),
+    """Join the shots' clips (a list, or an iterator that makes them one by one while the earlier
+    ones are encoded) on the plan's timeline and write the finished video to `output` (.mp4),
     with its subtitles as an .srt of the same stem beside it (unless subtitles="none").
 
     audio=False makes a silent video (no narration, no music, no audio stream). narration="auto"
@@ -63,7 +64,10 @@ def compose(clips: list[np.ndarray], storyboard: Storyboard, plan: ScenePlan, ou
         raise InputError(f"the storyboard has {len(storyboard.shots)} shots, the plan {len(plan.shots)}")
     if plan.width % 2 or plan.height % 2:
         raise InputError(f"size {plan.width}x{plan.height} must have even sides (H.264 yuv420p needs even dimensions)")
-    check_clips(clips, plan)
+    if isinstance(clips, Sequence):
+        check_clips(list(clips), plan)
+    else:   # a lazy iterator: each clip is checked when the timeline reaches it
+        check_transitions(plan)
     output = encoding.check_output_path(output)
     speak = audio and narration != "off"
     if speak and tts.espeak_path() is None and narration == "require":

@@ -1,7 +1,7 @@
 """The joined timeline: shots one after another, cut or crossfaded, produced frame by frame."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -13,15 +13,15 @@ def check_clips(clips: list[np.ndarray], plan: ScenePlan) -> None:
     """Clips must match the plan: one per shot, (n_frames, H, W, 3) uint8, overlaps that fit."""
     if len(clips) != len(plan.shots):
         raise InputError(f"{len(clips)} clips were given for a plan of {len(plan.shots)} shots")
+    check_transitions(plan)
+    for i, clip in enumerate(clips):
+        check_clip(i, clip, plan)
+
+
+def check_transitions(plan: ScenePlan) -> None:
     if not plan.shots:
         raise InputError("the plan has no shots: nothing to compose")
-    expected = (plan.height, plan.width, 3)
-    for i, (clip, shot) in enumerate(zip(clips, plan.shots)):
-        if not isinstance(clip, np.ndarray) or clip.dtype != np.uint8 or clip.ndim != 4 or clip.shape[1:] != expected:
-            got = f"{clip.dtype} {clip.shape}" if isinstance(clip, np.ndarray) else type(clip).__name__
-            raise InputError(f"clip {i + 1} is {got}; expected uint8 (n_frames, {plan.height}, {plan.width}, 3)")
-        if len(clip) != shot.n_frames:
-            raise InputError(f"clip {i + 1} has {len(clip)} frames; its shot plans {shot.n_frames}")
+    for i, shot in enumerate(plan.shots):
         if shot.transition_frames < 0 or (i == 0 and shot.transition_frames):
             raise InputError(f"shot {i + 1} has transition_frames {shot.transition_frames}; "
                              "the first shot must have 0 and the others 0 or more")
@@ -31,6 +31,16 @@ def check_clips(clips: list[np.ndarray], plan: ScenePlan) -> None:
         if shot.transition_frames + outgoing > shot.n_frames:
             raise InputError(f"shot {i + 1} has {shot.n_frames} frames, fewer than its transitions "
                              f"in ({shot.transition_frames}) and out ({outgoing}) together")
+
+
+def check_clip(i: int, clip: np.ndarray, plan: ScenePlan) -> None:
+    """Clip i must be (plan.shots[i].n_frames, H, W, 3) uint8."""
+    expected = (plan.height, plan.width, 3)
+    if not isinstance(clip, np.ndarray) or clip.dtype != np.uint8 or clip.ndim != 4 or clip.shape[1:] != expected:
+        got = f"{clip.dtype} {clip.shape}" if isinstance(clip, np.ndarray) else type(clip).__name__
+        raise InputError(f"clip {i + 1} is {got}; expected uint8 (n_frames, {plan.height}, {plan.width}, 3)")
+    if len(clip) != plan.shots[i].n_frames:
+        raise InputError(f"clip {i + 1} has {len(clip)} frames; its shot plans {plan.shots[i].n_frames}")
 
 
 def crossfade_alpha(k: int, overlap: int) -> float:
@@ -49,19 +59,29 @@ def blend(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
     return acc.astype(np.uint8)
 
 
-def timeline_frames(clips: list[np.ndarray], plan: ScenePlan) -> Iterator[np.ndarray]:
+def timeline_frames(clips: Iterable[np.ndarray], plan: ScenePlan) -> Iterator[np.ndarray]:
     """Yield the plan.total_frames frames of the joined video, (H, W, 3) uint8 each, in order.
 
     Shot i starts at plan.shot_start_frames()[i]; where it overlaps the previous shot (its
-    transition_frames), the two are blended with a linear crossfade.
+    transition_frames), the two are blended with a linear crossfade. `clips` may be a lazy
+    iterator: each clip is taken (and checked) only when the timeline reaches it, so an engine
+    can make shot i + 1 while shot i is being encoded.
     """
-    starts = plan.shot_start_frames()
-    for i, (clip, start) in enumerate(zip(clips, starts)):
+    n_shots = len(plan.shots)
+    prev = None
+    count = 0
+    for i, clip in enumerate(clips):
+        if i >= n_shots:
+            raise InputError(f"more clips were given than the plan's {n_shots} shots")
+        check_clip(i, clip, plan)
         overlap_in = plan.shots[i].transition_frames
-        overlap_out = plan.shots[i + 1].transition_frames if i + 1 < len(clips) else 0
+        overlap_out = plan.shots[i + 1].transition_frames if i + 1 < n_shots else 0
         for k in range(len(clip) - overlap_out):
             if k < overlap_in:   # the previous shot's last frames fade out under this one
-                prev = clips[i - 1]
                 yield blend(prev[len(prev) - overlap_in + k], clip[k], crossfade_alpha(k, overlap_in))
             else:
                 yield clip[k]
+        prev = clip
+        count += 1
+    if count != n_shots:
+        raise InputError(f"{count} clips were given for a plan of {n_shots} shots")
