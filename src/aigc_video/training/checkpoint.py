@@ -107,6 +107,18 @@ def load_checkpoint(folder: str | os.PathLike, model: nn.Module, ema: nn.Module,
     return state
 
 
+def resume_step(run_dir: str | os.PathLike, resume: str | None, model: nn.Module, ema: nn.Module,
+                optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator]) -> int:
+    """The step to start from: 0 without `resume`; else restore "latest" in run_dir (0 when the run
+    has no checkpoint yet) or the named checkpoint folder, in place, and return its step."""
+    if not resume:
+        return 0
+    folder = latest_checkpoint(run_dir) if resume == "latest" else Path(resume)
+    if folder is None:
+        return 0
+    return load_checkpoint(folder, model, ema, optimizer, generators)["step"]
+
+
 def export_for_engine(checkpoint: str | os.PathLike, vae_dir: str | os.PathLike, out_dir: str | os.PathLike,
                       weights: str = "ema") -> Path:
     """An engine folder (flow.* + vae.*) from one training checkpoint of the flow recipe.

@@ -18,7 +18,7 @@ from ..models.flow_dit import FlowDiT, FlowDiTConfig
 from ..models.io import load_component, save_component
 from ..models.text_encoder import TextEmbedding
 from ..sampling import get_sampler, guided, timesteps
-from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from .checkpoint import resume_step, save_checkpoint
 from .common import RunLog, autocast, lr_at, make_ema, pick_device, set_threads, to_uint8_frames, to_video_tensor, update_ema
 from .data_source import prepare_clips
 
@@ -97,11 +97,7 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
     steps, batch = int(config["steps"]), int(config["batch_size"])
 
     # 2. Resume.
-    start = 0
-    if resume:
-        folder = latest_checkpoint(run_dir) if resume == "latest" else Path(resume)
-        if folder is not None:
-            start = load_checkpoint(folder, model, ema, opt, gens)["step"]
+    start = resume_step(run_dir, resume, model, ema, opt, gens)
 
     # 3. Train.
     log = RunLog(run_dir, steps, start, "train flow", progress)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from ..models.io import save_component
 from ..models.vae import VideoVAE, VideoVAEConfig, kl_divergence
-from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from .checkpoint import resume_step, save_checkpoint
 from .common import (RunLog, autocast, lr_at, make_ema, pick_device, set_threads, to_uint8_frames, to_video_tensor,
                      update_ema)
 from .data_source import prepare_clips
@@ -59,11 +59,7 @@ def train_vae(config: dict, resume: str | None = None, progress: bool = True) ->
     steps, batch = int(config["steps"]), int(config["batch_size"])
 
     # 2. Resume: weights, EMA, optimizer moments, generator states, step.
-    start = 0
-    if resume:
-        folder = latest_checkpoint(run_dir) if resume == "latest" else Path(resume)
-        if folder is not None:
-            start = load_checkpoint(folder, model, ema, opt, gens)["step"]
+    start = resume_step(run_dir, resume, model, ema, opt, gens)
 
     # 3. Train.
     log = RunLog(run_dir, steps, start, "train vae", progress)
