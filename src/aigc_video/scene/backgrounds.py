@@ -161,23 +161,24 @@ def grass(canvas, w, h, rng, time) -> None:
 
 
 def desert(canvas, w, h, rng, time) -> None:
-    top, _ = SKY[time]
-    _vgrad(canvas, 0, 0, w, h * (HORIZON + 0.06), [top, _tint((236, 224, 204), time)])
-    if time == "night":
-        _stars(canvas, w, h, rng, HORIZON)
-    _fill(canvas, _hill(w, h, HORIZON, 0.04, rng), _tint((228, 204, 158), time))
-    _fill(canvas, _hill(w, h, HORIZON + 0.14, 0.05, rng), _tint((216, 190, 142), time))
-    _fill(canvas, _hill(w, h, HORIZON + 0.3, 0.04, rng), _tint((204, 176, 128), time))
+    _open_land(canvas, w, h, rng, time, (236, 224, 204),
+               [(0.0, 0.04, (228, 204, 158)), (0.14, 0.05, (216, 190, 142)), (0.3, 0.04, (204, 176, 128))])
 
 
 def snow(canvas, w, h, rng, time) -> None:
+    _open_land(canvas, w, h, rng, time, (226, 232, 240),
+               [(0.0, 0.03, (214, 224, 238)), (0.12, 0.04, (238, 242, 248)), (0.3, 0.03, (228, 234, 244))])
+
+
+def _open_land(canvas, w, h, rng, time, haze, hills) -> None:
+    """A sky fading to `haze` at the horizon, stars at night, then (offset below the horizon,
+    amplitude, colour) hills from far to near: deserts and snow fields differ only in colour."""
     top, _ = SKY[time]
-    _vgrad(canvas, 0, 0, w, h * (HORIZON + 0.06), [top, _tint((226, 232, 240), time)])
+    _vgrad(canvas, 0, 0, w, h * (HORIZON + 0.06), [top, _tint(haze, time)])
     if time == "night":
         _stars(canvas, w, h, rng, HORIZON)
-    _fill(canvas, _hill(w, h, HORIZON, 0.03, rng), _tint((214, 224, 238), time))
-    _fill(canvas, _hill(w, h, HORIZON + 0.12, 0.04, rng), _tint((238, 242, 248), time))
-    _fill(canvas, _hill(w, h, HORIZON + 0.3, 0.03, rng), _tint((228, 234, 244), time))
+    for offset, amplitude, colour in hills:
+        _fill(canvas, _hill(w, h, HORIZON + offset, amplitude, rng), _tint(colour, time))
 
 
 def city(canvas, w, h, rng, time) -> None:
