@@ -19,6 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
+from ..atomic import write_bytes_atomic
 from ..errors import InputError
 from .store import DB_FILE, Job, JobGone, JobStore, job_folder
 
@@ -176,9 +177,7 @@ def write_thumbnail(video: Path, path: Path, info: dict) -> Path:
         rgba = frame.reformat(width=width, height=height, format="rgba").to_ndarray()
     image = skia.Image.fromarray(np.ascontiguousarray(rgba), colorType=skia.ColorType.kRGBA_8888_ColorType)
     data = bytes(image.encodeToData(skia.EncodedImageFormat.kJPEG, 85))
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_bytes_atomic(path, data)
     return path
 
 
