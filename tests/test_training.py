@@ -43,7 +43,7 @@ def shard_dir(tmp_path):
 
 def vae_config(run_dir, data_dir, steps):
     return {"run_dir": str(run_dir), "seed": 7, "threads": 1, "steps": steps, "batch_size": 2, "lr": 1e-3,
-            "warmup": 2, "kl_weight": 1e-3, "grad_clip": 1.0, "ema_decay": 0.9, "log_every": 1, "val_every": 0,
+            "warmup": 2, "kl_weight": 1e-3, "fg_weight": 2.0, "grad_clip": 1.0, "ema_decay": 0.9, "log_every": 1, "val_every": 0,
             "checkpoint_every": 2, "keep_last": 2,
             "model": {"latent_channels": 4, "time_factor": 2, "space_factor": 4, "width": 16, "n_res_blocks": 1},
             "data": {"dir": str(data_dir), "val_clips": 4}}
@@ -53,7 +53,7 @@ def flow_config(run_dir, data_dir, vae_dir, steps):
     return {"run_dir": str(run_dir), "seed": 7, "threads": 1, "steps": steps, "batch_size": 3, "lr": 1e-3,
             "warmup": 2, "weight_decay": 0.0, "grad_clip": 1.0, "ema_decay": 0.9, "log_every": 1,
             "checkpoint_every": 2, "keep_last": 3, "sample_every": 0, "sample_steps": 2, "guidance": 1.0,
-            "p_drop_text": 0.2, "p_drop_layout": 0.2, "p_context": 0.5, "max_context_frames": 1,
+            "p_drop_text": 0.2, "p_drop_layout": 0.2, "p_context": 0.5, "max_context_frames": 1, "fg_weight": 2.0,
             "model": {"patch": 2, "width": 32, "depth": 2, "heads": 2},
             "vae": {"dir": str(vae_dir), "name": "vae"},
             "data": {"dir": str(data_dir), "val_clips": 4, "fps": 12, "size": [16, 16], "n_frames": 8}}
@@ -164,3 +164,28 @@ def test_sampling_keeps_context_frames_clean():
     z = sample_latents(model, text, None, torch.randn(1, 2, 3, 4, 4), 2, "heun", 2.0,
                        context=context, context_mask=mask)
     assert torch.equal(z[:, :, 0], context[:, :, 0]) and not torch.equal(z[:, :, 1:], context[:, :, 1:])
+
+
+def test_object_weight_weighs_object_pixels_up():
+    from aigc_video.training.vae_recipe import object_weight
+    layout = moving_squares(1).layout                          # (1, 8, 4, 4, 4), cells of 4 px
+    w = object_weight(layout, 4, 3.0)
+    assert w.shape == (1, 1, 8, 16, 16)
+    cover = torch.as_tensor(layout[0, 0, 3]).float()
+    assert torch.allclose(w[0, 0, 0, ::4, ::4], 1 + 3 * cover)
+    assert w.min() == 1.0 and w.max() > 1.0
+
+
+def test_prepare_clips_renders_only_the_missing_shards(tmp_path):
+    from aigc_video.training.data_source import prepare_clips
+    data = {"dir": str(tmp_path), "seed": 3, "n_clips": 3, "val_clips": 1, "size": [32, 24], "n_frames": 8,
+            "fps": 8, "layout_factor": 4, "shard_size": 2}
+    train, val = prepare_clips(data, progress=False)
+    assert (len(train), len(val)) == (2, 1)
+    first = (tmp_path / "shard_0000.npz").stat().st_mtime_ns
+    train, val = prepare_clips({**data, "n_clips": 5}, progress=False)
+    assert (len(train), len(val)) == (4, 1)
+    assert (tmp_path / "shard_0000.npz").stat().st_mtime_ns == first      # kept, not re-rendered
+    assert len(list(tmp_path.glob("shard_*.json"))) == 3
+    train, _ = prepare_clips({**data, "n_clips": 3}, progress=False)         # a smaller run loads only its own
+    assert len(train) == 2

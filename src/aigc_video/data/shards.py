@@ -65,9 +65,10 @@ def save_shard(stem: Path, clips: ClipSet, settings: dict) -> None:
         "settings": settings, "captions": clips.captions, "subjects": clips.subjects}).encode())
 
 
-def load_shards(folder: str | os.PathLike) -> ClipSet:
+def load_shards(folder: str | os.PathLike, stems: list[Path] | None = None) -> ClipSet:
+    """All shards of a folder (or just `stems`, e.g. those write_shards returned), in order."""
     folder = Path(folder)
-    stems = sorted(p.with_suffix("") for p in folder.glob("shard_*.json"))
+    stems = sorted(p.with_suffix("") for p in folder.glob("shard_*.json")) if stems is None else stems
     if not stems:
         raise InputError(f"no shards (shard_*.json) in {str(folder)!r}; render them with write_shards")
     frames, layout, captions, subjects = [], [], [], []

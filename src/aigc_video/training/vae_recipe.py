@@ -1,5 +1,10 @@
 """Recipe: train the VideoVAE on synthetic clips (reconstruction MSE + a small KL term).
 
+The MSE is weighted up on object pixels (1 + fg_weight x coverage, coverage from the clip's
+layout): objects cover a few percent of a frame, so a plain MSE is content to blur them into the
+background, which loses exactly what a viewer (and the evaluation judge) looks at: their colour
+and silhouette.
+
 setup -> train (checkpoint every N steps, validation PSNR) -> export the EMA weights with the
 latent scaling the flow model needs. Read it top to bottom; the YAML config says every number.
 """
@@ -44,6 +49,13 @@ def latent_scaling(vae: VideoVAE, frames, device, batch: int = 16) -> float:
     return float(1.0 / torch.cat(zs).std().clamp(min=1e-6))
 
 
+def object_weight(layout, layout_factor: int, fg_weight: float) -> torch.Tensor:
+    """Per-pixel loss weights (N, 1, T, H, W) from layouts (N, T, 4, h, w): 1 + fg_weight x coverage."""
+    cover = torch.as_tensor(layout[:, :, 3]).float()                      # (N, T, h, w)
+    cover = cover.repeat_interleave(layout_factor, 2).repeat_interleave(layout_factor, 3)
+    return (1.0 + fg_weight * cover)[:, None]
+
+
 def train_vae(config: dict, resume: str | None = None, progress: bool = True) -> dict:
     # 1. Setup: threads, device, seeds, data, model, optimizer.
     set_threads(int(config.get("threads", 0)))
@@ -64,6 +76,8 @@ def train_vae(config: dict, resume: str | None = None, progress: bool = True) ->
     # 3. Train.
     log = RunLog(run_dir, steps, start, "train vae", progress)
     frames = torch.as_tensor(train.frames)
+    fg_weight = float(config.get("fg_weight", 0.0))
+    layout_factor = int(config["data"].get("layout_factor", 4))   # pixels per layout cell
     model.train()
     for step in range(start, steps):
         t0 = time.time()
@@ -74,8 +88,13 @@ def train_vae(config: dict, resume: str | None = None, progress: bool = True) ->
         with autocast(device):
             recon, mean, logvar = model(x, generator=gens["noise"])
         mse = F.mse_loss(recon.float(), x)
+        if fg_weight:
+            w = object_weight(train.layout[idx.numpy()], layout_factor, fg_weight).to(device)
+            rec_loss = ((recon.float() - x).pow(2) * w).mean() / w.mean()
+        else:
+            rec_loss = mse
         kl = kl_divergence(mean.float(), logvar.float())
-        loss = mse + config["kl_weight"] * kl / x[0].numel()
+        loss = rec_loss + config["kl_weight"] * kl / x[0].numel()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config["grad_clip"])
