@@ -49,6 +49,20 @@ def test_vae_shapes_and_kl():
     assert kl_divergence(torch.ones(1, 4), torch.zeros(1, 4)).item() == pytest.approx(2.0)
 
 
+def test_vae_decoder_reads_the_layout_of_every_frame():
+    vae = VideoVAE(VideoVAEConfig(**{**TINY_VAE, "layout_channels": 4}))
+    z = torch.randn(1, 4, 4, 4, 4)
+    layout = torch.zeros(1, 4, 8, 4, 4)                      # (B, channels, frames, h, w) at latent size
+    assert torch.equal(vae.decode(z), vae.decode(z, layout))  # no layout = an empty one
+    layout[:, :, 5, 1, 2] = 1.0                               # an object in frame 5 only
+    moved = vae.decode(z, layout)
+    assert moved.shape == (1, 3, 8, 16, 16)
+    changed = (moved - vae.decode(z)).abs().amax(dim=(0, 1, 3, 4))
+    assert changed[5] > 0 and changed[4] > 0                  # frames 4-5 share a latent frame (ft = 2)
+    x = torch.rand(1, 3, 8, 16, 16) * 2 - 1
+    assert vae(x, layout, generator=torch.Generator().manual_seed(0))[0].shape == x.shape
+
+
 def test_vae_sample_is_deterministic_for_a_seed():
     vae = VideoVAE(VideoVAEConfig(**TINY_VAE))
     x = torch.rand(1, 3, 8, 16, 16)

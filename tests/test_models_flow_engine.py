@@ -16,7 +16,8 @@ from aigc_video.storyboard import Action, Shot, Storyboard, Subject
 def checkpoint(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ckpt")
     torch.manual_seed(0)
-    vae = VideoVAE(VideoVAEConfig(latent_channels=4, time_factor=2, space_factor=4, width=16, n_res_blocks=1))
+    vae = VideoVAE(VideoVAEConfig(latent_channels=4, time_factor=2, space_factor=4, width=16, n_res_blocks=1,
+                                        layout_channels=4))
     dit = FlowDiT(FlowDiTConfig(latent_channels=4, latent_frames=4, latent_height=4, latent_width=4, patch=2,
                                 width=32, depth=2, heads=2))
     with torch.no_grad():
@@ -44,8 +45,9 @@ def test_generate_shape_dtype_and_determinism(checkpoint):
 def test_long_shots_are_continued_not_looped(checkpoint):
     engine = FlowEngine(checkpoint, steps=2, context_frames=1)
     shot = shot_plan(3.0)                          # 24 frames: 1 window of 8 then continuations of 6
-    z = engine.latents(shot)
+    z, layout = engine.latents(shot)
     assert z.shape[2] == 4 + 3 * 3                 # latent frames: 4, then 3 new per window
+    assert layout.shape == (1, 2 * z.shape[2], 4, 4, 4)   # per frame, for the decoder (ft = 2)
     frames = engine.generate(shot, 64, 64, 8)
     assert frames.shape[0] == 24
     # The continuation windows are new samples, not a copy of the first window.

@@ -45,7 +45,9 @@ def vae_config(run_dir, data_dir, steps):
     return {"run_dir": str(run_dir), "seed": 7, "threads": 1, "steps": steps, "batch_size": 2, "lr": 1e-3,
             "warmup": 2, "kl_weight": 1e-3, "fg_weight": 2.0, "grad_clip": 1.0, "ema_decay": 0.9, "log_every": 1, "val_every": 0,
             "checkpoint_every": 2, "keep_last": 2,
-            "model": {"latent_channels": 4, "time_factor": 2, "space_factor": 4, "width": 16, "n_res_blocks": 1},
+            "p_drop_layout": 0.3,
+            "model": {"latent_channels": 4, "time_factor": 2, "space_factor": 4, "width": 16, "n_res_blocks": 1,
+                      "layout_channels": 4},
             "data": {"dir": str(data_dir), "val_clips": 4}}
 
 

@@ -53,7 +53,8 @@ class FlowEngine:
         self.window = c.latent_frames * self.ft          # native clip length in frames
 
     def latents(self, shot: ShotPlan):
-        """Sample all latent frames of a shot: (1, C, n_latent, h, w)."""
+        """Sample all latent frames of a shot: (1, C, n_latent, h, w), and the per-frame layout
+        (1, n_latent * ft, 4, h, w) it was conditioned on (None without layout)."""
         import torch
 
         from ..data.layout import rasterize_layout
@@ -66,12 +67,13 @@ class FlowEngine:
         n_latent = max(c.latent_frames, -(-shot.n_frames // self.ft))
         n_windows = 1 + max(0, -(-(n_latent - c.latent_frames) // new_per_window))
         n_latent = c.latent_frames + (n_windows - 1) * new_per_window
-        layout = None
+        layout = frames = None
         if self.use_layout:
             frames = rasterize_layout(shot, self.native_w, self.native_h, self.fs)       # (T, 4, h, w)
             pad = n_latent * self.ft - len(frames)
             frames = np.concatenate([frames, np.repeat(frames[-1:], pad, axis=0)]) if pad > 0 else frames
-            layout = latent_layout(frames[None, :n_latent * self.ft], self.ft)          # (1, 4, n_latent, h, w)
+            frames = frames[None, :n_latent * self.ft]
+            layout = latent_layout(frames, self.ft)                                    # (1, 4, n_latent, h, w)
         # 2. Windows: the first from noise, each next one continuing from the last context frames.
         g = torch.Generator().manual_seed(int(shot.seed))
         shape = (1, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width)
@@ -88,14 +90,16 @@ class FlowEngine:
             z = sample_latents(self.model, text, lay, noise, self.steps, self.sampler, self.guidance, self.shift,
                                context, context_mask)
             z_all[:, :, start:start + c.latent_frames] = z
-        return z_all
+        return z_all, frames
 
     def generate(self, shot: ShotPlan, width: int, height: int, fps: int) -> np.ndarray:
         import torch
         from ..training.common import to_uint8_frames
+        from ..training.vae_recipe import decoder_layout
         with torch.no_grad():
-            z = self.latents(shot)
-            video = self.vae.decode(z / self.vae.config.scaling)                  # (1, 3, T, h, w)
+            z, layout = self.latents(shot)
+            layout = None if layout is None else decoder_layout(self.vae, layout, z.device)
+            video = self.vae.decode(z / self.vae.config.scaling, layout)          # (1, 3, T, h, w)
             video = video[:, :, :shot.n_frames]
             video = upscale(video[0].transpose(0, 1), height, width, self.sharpen)  # (T, 3, H, W)
             return to_uint8_frames(video.transpose(0, 1)[None])[0].numpy()

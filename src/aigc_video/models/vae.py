@@ -4,6 +4,14 @@ Compression is done first by folding time x space blocks into channels (space-to
 sub-pixel convolution, Shi et al. 2016), then a few residual 3D convolutions mix neighbouring
 blocks. Doing the heavy convolutions on the small grid is what makes training fit a 2-core CPU:
 a (16, 64, 64) clip becomes a (4, 16, 16) grid before any 3x3x3 convolution runs.
+
+The decoder can also read the scene plan's layout (`layout_channels` > 0): every frame's
+colour-coded object coverage at latent resolution, folded like the pixels, given at its input and
+again just before the output. On that grid a moving object's place in each of the frames a latent
+frame covers is otherwise a fine, nonlinear detail the small decoder smears away; with the layout
+it only has to draw the object, while the latent carries what the layout does not say (its
+silhouette and shading, the background). Training drops the layout at random (`p_drop_layout`
+in the recipe), so a latent decodes without one too.
 """
 from __future__ import annotations
 
@@ -23,6 +31,7 @@ class VideoVAEConfig:
     width: int = 96            # channels of the residual trunk
     n_res_blocks: int = 2      # per encoder and per decoder
     scaling: float = 1.0       # latents are multiplied by this before the flow model sees them
+    layout_channels: int = 0   # per-frame layout channels the decoder reads (0 = none)
 
     @property
     def patch_channels(self) -> int:
@@ -69,10 +78,11 @@ class VideoVAE(nn.Module):
         self.enc_blocks = nn.Sequential(*[ResBlock3d(c.width) for _ in range(c.n_res_blocks)])
         self.enc_norm = nn.GroupNorm(8, c.width)
         self.enc_out = nn.Conv3d(c.width, 2 * c.latent_channels, 1)
-        self.dec_in = nn.Conv3d(c.latent_channels, c.width, (1, 3, 3), padding=(0, 1, 1))
+        lay = c.layout_channels * c.time_factor   # the layout of every frame a latent frame covers
+        self.dec_in = nn.Conv3d(c.latent_channels + lay, c.width, (1, 3, 3), padding=(0, 1, 1))
         self.dec_blocks = nn.Sequential(*[ResBlock3d(c.width) for _ in range(c.n_res_blocks)])
         self.dec_norm = nn.GroupNorm(8, c.width)
-        self.dec_out = nn.Conv3d(c.width, c.patch_channels, (1, 3, 3), padding=(0, 1, 1))
+        self.dec_out = nn.Conv3d(c.width + lay, c.patch_channels, (1, 3, 3), padding=(0, 1, 1))
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, 3, T, H, W) in [-1, 1], T divisible by time_factor, H and W by space_factor
@@ -83,19 +93,29 @@ class VideoVAE(nn.Module):
         mean, logvar = h.chunk(2, dim=1)
         return mean, logvar.clamp(-20.0, 10.0)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """z (B, latent_channels, t, h, w) -> video (B, 3, t*ft, h*fs, w*fs), roughly in [-1, 1]."""
+    def decode(self, z: torch.Tensor, layout: torch.Tensor | None = None) -> torch.Tensor:
+        """z (B, latent_channels, t, h, w) -> video (B, 3, t*ft, h*fs, w*fs), roughly in [-1, 1].
+        layout: (B, layout_channels, t*ft, h, w) per frame, or None (decoded as "no layout given",
+        all zeros, which training also shows the decoder)."""
         c = self.config
-        h = self.dec_blocks(self.dec_in(z))
-        h = self.dec_out(F.silu(self.dec_norm(h)))
+        if c.layout_channels:
+            if layout is None:
+                b, _, t, h, w = z.shape
+                layout = z.new_zeros(b, c.layout_channels, t * c.time_factor, h, w)
+            lay = fold(layout.to(z.dtype), c.time_factor, 1)
+            h = self.dec_blocks(self.dec_in(torch.cat([z, lay], 1)))
+            h = self.dec_out(torch.cat([F.silu(self.dec_norm(h)), lay], 1))
+        else:
+            h = self.dec_out(F.silu(self.dec_norm(self.dec_blocks(self.dec_in(z)))))
         return unfold(h, c.time_factor, c.space_factor)
 
-    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
+    def forward(self, x: torch.Tensor, layout: torch.Tensor | None = None,
+                generator: torch.Generator | None = None):
         """Reconstruction with a reparameterised sample: (recon, mean, logvar)."""
         mean, logvar = self.encode(x)
         noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype, device=mean.device)
         z = mean + torch.exp(0.5 * logvar) * noise
-        return self.decode(z), mean, logvar
+        return self.decode(z, layout), mean, logvar
 
 
 def kl_divergence(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

@@ -139,6 +139,11 @@ def to_video_tensor(frames) -> torch.Tensor:
     return x.permute(0, 4, 1, 2, 3).float().div(127.5).sub(1.0)
 
 
+def frame_layout(layout) -> torch.Tensor:
+    """Per-frame layouts (B, T, 4, h, w), numpy float16/32 or torch -> float (B, 4, T, h, w)."""
+    return torch.as_tensor(layout).float().permute(0, 2, 1, 3, 4).contiguous()
+
+
 def to_uint8_frames(video: torch.Tensor) -> torch.Tensor:
     """float (B, 3, T, H, W) in [-1, 1] -> uint8 (B, T, H, W, 3)."""
     return video.detach().float().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 4, 1)

@@ -23,6 +23,7 @@ from ..sampling import get_sampler, guided, timesteps
 from .checkpoint import resume_step, save_checkpoint
 from .common import RunLog, autocast, lr_at, make_ema, pick_device, set_threads, to_uint8_frames, to_video_tensor, update_ema
 from .data_source import prepare_clips
+from .vae_recipe import decoder_layout
 
 
 def latent_layout(layout, time_factor: int) -> torch.Tensor:
@@ -167,4 +168,4 @@ def preview(ema: FlowDiT, vae, val, config: dict, device, n: int = 2) -> torch.T
     noise = torch.randn((n, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width),
                         generator=torch.Generator().manual_seed(0)).to(device)
     z = sample_latents(ema, text, layout, noise, config["sample_steps"], guidance=config["guidance"])
-    return to_uint8_frames(vae.decode(z / vae.config.scaling)).cpu()
+    return to_uint8_frames(vae.decode(z / vae.config.scaling, decoder_layout(vae, val.layout[:n], device))).cpu()

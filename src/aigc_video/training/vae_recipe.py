@@ -21,20 +21,21 @@ import torch.nn.functional as F
 from ..models.io import save_component
 from ..models.vae import VideoVAE, VideoVAEConfig, kl_divergence
 from .checkpoint import resume_step, save_checkpoint
-from .common import (RunLog, autocast, lr_at, make_ema, pick_device, set_threads, to_uint8_frames, to_video_tensor,
-                     update_ema)
+from .common import (RunLog, autocast, frame_layout, lr_at, make_ema, pick_device, set_threads, to_uint8_frames,
+                     to_video_tensor, update_ema)
 from .data_source import prepare_clips
 
 
 @torch.no_grad()
-def validation_psnr(vae: VideoVAE, frames, device, batch: int = 8) -> float:
-    """PSNR (dB) of mean-latent reconstructions of uint8 clips (N, T, H, W, 3)."""
+def validation_psnr(vae: VideoVAE, frames, layouts, device, batch: int = 8) -> float:
+    """PSNR (dB) of mean-latent reconstructions of uint8 clips (N, T, H, W, 3); the decoder gets
+    the clips' layouts (N, T, 4, h, w) when it reads layouts."""
     vae.eval()
     total, n = 0.0, 0
     for start in range(0, len(frames), batch):
         x = to_video_tensor(frames[start:start + batch]).to(device)
         mean, _ = vae.encode(x)
-        rec = to_uint8_frames(vae.decode(mean)).cpu()
+        rec = to_uint8_frames(vae.decode(mean, decoder_layout(vae, layouts[start:start + batch], device))).cpu()
         orig = torch.as_tensor(frames[start:start + batch])
         total += (rec.float() - orig.float()).pow(2).mean().item() * len(orig)
         n += len(orig)
@@ -47,6 +48,11 @@ def latent_scaling(vae: VideoVAE, frames, device, batch: int = 16) -> float:
     """1 / std of the latent means over (a sample of) the clips: flow training wants unit variance."""
     zs = [vae.encode(to_video_tensor(frames[i:i + batch]).to(device))[0].cpu() for i in range(0, len(frames), batch)]
     return float(1.0 / torch.cat(zs).std().clamp(min=1e-6))
+
+
+def decoder_layout(vae: VideoVAE, layouts, device) -> torch.Tensor | None:
+    """What the decoder reads: per-frame layouts (B, 4, T, h, w), or None for a decoder without."""
+    return frame_layout(layouts).to(device) if vae.config.layout_channels else None
 
 
 def object_weight(layout, layout_factor: int, fg_weight: float) -> torch.Tensor:
@@ -78,6 +84,7 @@ def train_vae(config: dict, resume: str | None = None, progress: bool = True) ->
     frames = torch.as_tensor(train.frames)
     fg_weight = float(config.get("fg_weight", 0.0))
     layout_factor = int(config["data"].get("layout_factor", 4))   # pixels per layout cell
+    p_drop_layout = float(config.get("p_drop_layout", 0.0))
     model.train()
     for step in range(start, steps):
         t0 = time.time()
@@ -85,8 +92,12 @@ def train_vae(config: dict, resume: str | None = None, progress: bool = True) ->
             group["lr"] = lr_at(step, config["lr"], config["warmup"], steps)
         idx = torch.randint(len(frames), (batch,), generator=gens["data"])
         x = to_video_tensor(frames[idx]).to(device)
+        layout = decoder_layout(model, train.layout[idx.numpy()], device)
+        if layout is not None:   # dropped at random, so a latent also decodes without a layout
+            keep = torch.rand(batch, generator=gens["noise"]) >= p_drop_layout
+            layout = layout * keep.to(device)[:, None, None, None, None]
         with autocast(device):
-            recon, mean, logvar = model(x, generator=gens["noise"])
+            recon, mean, logvar = model(x, layout, generator=gens["noise"])
         mse = F.mse_loss(recon.float(), x)
         if fg_weight:
             w = object_weight(train.layout[idx.numpy()], layout_factor, fg_weight).to(device)
@@ -106,10 +117,11 @@ def train_vae(config: dict, resume: str | None = None, progress: bool = True) ->
             log.scalars(done, {"loss": loss.item(), "mse": mse.item(), "kl": kl.item(),
                                "grad_norm": float(grad_norm), "lr": opt.param_groups[0]["lr"]})
         if config["val_every"] and (done % config["val_every"] == 0 or done == steps) and len(val):
-            log.scalars(done, {"val_psnr": validation_psnr(ema, val.frames, device)})
+            log.scalars(done, {"val_psnr": validation_psnr(ema, val.frames, val.layout, device)})
             with torch.no_grad():
                 sample = to_video_tensor(val.frames[:2]).to(device)
-                log.frames("val/reconstruction", done, to_uint8_frames(ema.decode(ema.encode(sample)[0])).cpu())
+                recon = ema.decode(ema.encode(sample)[0], decoder_layout(ema, val.layout[:2], device))
+                log.frames("val/reconstruction", done, to_uint8_frames(recon).cpu())
             model.train()
         if done % config["checkpoint_every"] == 0 or done == steps:
             save_checkpoint(run_dir, done, model, ema, opt, gens, config, keep_last=config["keep_last"])
@@ -118,7 +130,7 @@ def train_vae(config: dict, resume: str | None = None, progress: bool = True) ->
     # 4. Export: EMA weights with the latent scaling, plus the validation PSNR for the model card.
     result = {"steps": steps}
     if len(val):
-        result["val_psnr"] = validation_psnr(ema, val.frames, device)
+        result["val_psnr"] = validation_psnr(ema, val.frames, val.layout, device)
     ema.config.scaling = latent_scaling(ema, train.frames[:256], device)
     save_component(ema.cpu(), run_dir / "final", "vae", {"train": result, "recipe": config})
     (run_dir / "final" / "vae_result.json").write_text(json.dumps(result, indent=2))
