@@ -14,6 +14,7 @@ from .atomic import write_text_atomic
 from .cost import CostMeter
 from .engines import get_engine
 from .errors import InputError
+from .modes import check_modes
 from .scene import plan as plan_scene
 from .scene.sceneplan import ScenePlan
 from .storyboard import Storyboard
@@ -22,8 +23,6 @@ from .understand import parse
 # progress(stage, fraction): stage is one of STAGES, fraction in [0, 1].
 ProgressFn = Callable[[str, float], None]
 STAGES = ("understand", "plan", "frames", "synthesis", "report")
-SUBTITLE_MODES = ("srt", "burn", "none")
-NARRATION_MODES = ("auto", "require", "off")
 
 
 @dataclass
@@ -62,10 +61,7 @@ class Pipeline:
         limits.check_size(*self.size)
         limits.check_fps(self.fps)
         limits.check_seed(self.seed)
-        if self.subtitles not in SUBTITLE_MODES:
-            raise InputError(f"subtitles {self.subtitles!r} is not one of {', '.join(SUBTITLE_MODES)}")
-        if self.narration not in NARRATION_MODES:
-            raise InputError(f"narration {self.narration!r} is not one of {', '.join(NARRATION_MODES)}")
+        check_modes(self.narration, self.subtitles)
 
     def plan(self, text: str) -> tuple[Storyboard, ScenePlan]:
         """Stages 1 and 2 only: what `aigc-video plan` prints."""

@@ -167,7 +167,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/options", summary="Engines, limits and stages, for building a form")
     def options():
-        from ..pipeline import NARRATION_MODES, STAGES, SUBTITLE_MODES
+        from ..modes import NARRATION_MODES, SUBTITLE_MODES
+        from ..pipeline import STAGES
         from ..vocab import COLORS
 
         return {

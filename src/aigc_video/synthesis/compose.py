@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import DependencyMissing, InputError
 from ..limits import check_seed
+from ..modes import check_modes
 from ..scene.sceneplan import ScenePlan
 from ..storyboard import Storyboard
 from . import encode as encoding
@@ -20,8 +21,6 @@ from .subtitles import Cue, cue_per_frame, make_cues, render_overlays, write_srt
 from .transitions import check_clips, check_transitions, timeline_frames
 
 SAMPLE_RATE = 48000
-NARRATION_MODES = ("auto", "require", "off")
-SUBTITLE_MODES = ("srt", "burn", "none")
 
 
 @dataclass
@@ -53,10 +52,7 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
     into the frames.
     """
     # 1. Check inputs (before anything is written)
-    if narration not in NARRATION_MODES:
-        raise InputError(f"narration {narration!r} is unknown; choose one of {', '.join(NARRATION_MODES)}")
-    if subtitles not in SUBTITLE_MODES:
-        raise InputError(f"subtitles {subtitles!r} is unknown; choose one of {', '.join(SUBTITLE_MODES)}")
+    check_modes(narration, subtitles)
     if narration == "require" and not audio:
         raise InputError("narration='require' needs audio=True (audio=False makes a silent video)")
     check_seed(seed)
