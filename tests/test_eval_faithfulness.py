@@ -124,6 +124,28 @@ def test_small_validation_suite_renders_pass_and_mismatches_fail():
     assert not any(wrong_accepted), wrong_accepted
 
 
+@pytest.mark.parametrize("text, seed", [
+    ("a medium orange hexagon spins in a city scene", 0),
+    ("a medium orange hexagon spins in a city scene", 1),
+    ("two medium red hearts bounce right and a medium pink flower stays still in a grass scene", 0),
+])
+def test_spins_of_symmetric_shapes_and_crossing_objects_are_read_right(text, seed):
+    """Once missed by the validation: a hexagon's spin (its outline repeats every 60 degrees)
+    read as still or its turned outline as a circle; a still flower crossed by bouncing hearts
+    read as moving. A hexagon claimed to stay still must still fail against a spinning one."""
+    from aigc_video.understand import parse
+
+    sb = parse(text)
+    sp = plan(sb, size=SIZE, fps=FPS, seed=seed).shots[0]
+    frames = render_shot(sp, *SIZE)
+    obs = observe(frames, sp)
+    verdict = judge_shot(frames, sb.shots[0], sp, observation=obs)
+    assert verdict.fully_correct, verdict.details
+    if "spins" in text:
+        still = with_subject(sb.shots[0], action=Action("still"))
+        assert not judge_shot(frames, still, sp, observation=obs).verdicts["motion"]
+
+
 def test_suites_load_and_only_held_out_holds_held_out_compositions():
     for name in SUITES:
         prompts = load_suite(name)

@@ -41,6 +41,8 @@ class Blob:
     contrast: float          # mean Lab distance to the background under it (fades lower it)
     color_votes: np.ndarray  # (n_colours,) weighted share of core pixels nearest each palette colour
     patch: np.ndarray = field(repr=False)  # (PATCH, PATCH, 4) float32: RGB 0..1 + foreground 0..1
+    touching: bool = False   # borders another object's blob (split apart by colour): its outline
+                             # and centroid are partly the other object's or partly hidden
 
     @property
     def position(self) -> tuple[float, float]:
@@ -245,7 +247,10 @@ def find_blobs(frames: np.ndarray, reference: np.ndarray | None = None,
         m = max(3, int(np.ceil(0.2 * max(bh, bw))) + 1)
         ys_, xs_ = slice(max(y0[i] - m, 0), min(y1[i] + m + 1, h)), slice(max(x0[i] - m, 0), min(x1[i] + m + 1, w))
         by, bx = (y0[i] + y1[i] + 1) / 2 - ys_.start, (x0[i] + x1[i] + 1) / 2 - xs_.start
-        own = labels[f, ys_, xs_] == i + 1
+        win = labels[f, ys_, xs_]
+        own = win == i + 1
+        others = (win > 0) & ~own
+        others[others] = keep[win[others] - 1]      # only objects, not specks
         d = dist[f, ys_, xs_]
         near_own = dilate(own, 1)
         # Keep only this blob's soft mask: neighbours' pixels would confuse the shape.
@@ -263,6 +268,7 @@ def find_blobs(frames: np.ndarray, reference: np.ndarray | None = None,
             frame=int(f), x=float(cx[i] / w), y=float(cy[i] / h), area=float(soft_area / (h * h)),
             extent=float(max(bh, bw) / h), contrast=float(contrast[i]),
             color_votes=votes[i].astype(np.float32), patch=patch,
+            touching=bool((dilate(own, 1) & others).any()),
         ))
     for frame_blobs in blobs:
         frame_blobs.sort(key=lambda b: -b.area)

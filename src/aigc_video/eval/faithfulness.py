@@ -33,7 +33,8 @@ from ..vocab import BACKGROUNDS, COLORS, DIRECTED_MOTIONS, DIRECTION_VECTORS, SI
 from .detector import Blob, Palette, find_blobs, judge_size
 from .imageops import rgb_to_lab, resize
 from .judge_model import Judge, default_judge, track_features
-from .tracking import ObjectTrack, link, main_tracks
+from .rotation import turn_measures
+from .tracking import ObjectTrack, attach_partners, link, main_tracks
 
 ATTRIBUTES = ("kind", "color", "count", "size", "motion", "direction", "setting", "position")
 # Kinds whose outline looks the same at every rotation at the judge's resolution: their spin
@@ -132,6 +133,23 @@ def _shape_change(blobs: list[Blob]) -> np.ndarray:
     return out
 
 
+def motion_table(track: ObjectTrack, aspect: float) -> np.ndarray:
+    """(n, 8) per sighting, what motion is read from: frame, x, y (frame heights), area,
+    contrast, shape change since the previous sighting, and the turn change and its residual
+    against the partner one video frame away (NaN without a partner; see rotation.py)."""
+    partners = track.partners if len(track.partners) == len(track) else [None] * len(track)
+    return np.concatenate([
+        np.stack([track.frames, track.xy[:, 0] * aspect, track.xy[:, 1], [b.area for b in track.blobs],
+                  [b.contrast for b in track.blobs], _shape_change(track.blobs)], 1),
+        turn_measures(track.blobs, partners)], 1).astype(np.float32)
+
+
+def motion_features(table: np.ndarray, n_frames: int) -> np.ndarray:
+    """The motion classifier's input from a `motion_table`."""
+    t = table
+    return track_features(t[:, 0], t[:, 1:3], t[:, 3], t[:, 4], t[:, 5], n_frames, turn=t[:, 6:8])
+
+
 def looks_like(kind: str, motion: str, direction: str | None) -> str:
     """What a motion looks like on screen: claims a viewer cannot tell apart map to one look.
 
@@ -151,15 +169,13 @@ def read_track(track: ObjectTrack, judge: Judge, n_frames: int, aspect: float, z
                claimed_speed: str = "normal") -> TrackReading:
     blobs = track.blobs
     frames = track.frames
-    xy = track.xy * np.array([aspect, 1.0])                      # frame heights
-    area = np.array([b.area for b in blobs])
-    contrast = np.array([b.contrast for b in blobs])
-    change = _shape_change(blobs)
+    table = motion_table(track, aspect)
+    xy, area, contrast = table[:, 1:3].astype(float), table[:, 3].astype(float), table[:, 4].astype(float)
     pick = np.unique(np.linspace(0, len(blobs) - 1, KIND_SAMPLES).round().astype(int))
     patches = np.stack([blobs[i].patch for i in pick])
     # Mirrored too: things that face a way are drawn mirrored when they go left.
     kind_probs = judge.kind_probs(np.concatenate([patches, patches[:, :, ::-1]])).mean(0)
-    feats = track_features(frames, xy, area, contrast, change, n_frames)
+    feats = motion_features(table, n_frames)
     motion_probs = judge.motion_probs(feats[None])[0]
     # Size: area -> diameter through the kind's measured area ratio, on the clearest sightings
     # (a fading object shows a shrunken mask); grow/shrink are judged at their mid size.
@@ -264,6 +280,14 @@ def judged_frames(n_frames: int) -> np.ndarray:
     return np.unique(np.linspace(0, n_frames - 1, min(n_frames, MAX_JUDGED_FRAMES)).round().astype(int))
 
 
+def partner_frames(judged: np.ndarray, n_frames: int) -> dict[int, int]:
+    """For each judged frame, the adjacent video frame its objects' outlines are compared with
+    to see a spin (the next one; the previous one for the last frame). Empty for one frame."""
+    if n_frames < 2:
+        return {}
+    return {int(f): int(f + 1 if f + 1 < n_frames else f - 1) for f in judged}
+
+
 def observe(frames: np.ndarray, shot_plan: ShotPlan) -> Observation:
     """Detect and track objects against the plan's (claimed) empty background; rank settings."""
     frames = np.asarray(frames)
@@ -272,16 +296,22 @@ def observe(frames: np.ndarray, shot_plan: ShotPlan) -> Observation:
     h, w = judge_size(frames.shape[1], frames.shape[2])
     zoom = float(np.mean(shot_plan.camera.zoom)) if shot_plan.camera.zoom else 1.0
     idx = judged_frames(len(frames))
-    small = resize(frames[idx], h, w)
+    partner_of = partner_frames(idx, len(frames))
+    # Detect on the judged frames and their partners together; track on the judged ones only.
+    seen = np.unique(np.concatenate([idx, list(partner_of.values())]).astype(int))
+    small = resize(frames[seen], h, w)
     reference = reference_background(shot_plan, h, w)
     if len(reference) > 1:
-        reference = reference[np.minimum(idx, len(reference) - 1)]
+        reference = reference[np.minimum(seen, len(reference) - 1)]
     blobs = find_blobs(small, reference, palette_for(shot_plan))
     for frame_blobs in blobs:       # back to the video's own frame numbers
         for b in frame_blobs:
-            b.frame = int(idx[b.frame])
-    tracks = main_tracks(link(blobs, w / h), len(idx))
-    _, dists = judge_setting(small, shot_plan, h, w)
+            b.frame = int(seen[b.frame])
+    by_frame = {int(f): fb for f, fb in zip(seen, blobs)}
+    judged = set(int(f) for f in idx)
+    tracks = main_tracks(link([fb for f, fb in by_frame.items() if f in judged], w / h), len(idx))
+    attach_partners(tracks, by_frame, partner_of, w / h)
+    _, dists = judge_setting(small[np.isin(seen, idx)], shot_plan, h, w)
     return Observation(len(frames), h, w, zoom, tracks, dists)
 
 

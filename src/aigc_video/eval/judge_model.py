@@ -88,12 +88,14 @@ def _resample(values: np.ndarray, frames: np.ndarray, n_frames: int, steps: int)
 
 
 def track_features(frames: np.ndarray, xy: np.ndarray, area: np.ndarray, contrast: np.ndarray,
-                   shape_change: np.ndarray, n_frames: int) -> np.ndarray:
+                   shape_change: np.ndarray, n_frames: int, turn: np.ndarray | None = None) -> np.ndarray:
     """Fixed-length motion features of one track.
 
     frames (n,) frame indices where the object was seen; xy (n, 2) centroids in frame heights;
     area (n,) in frame heights squared; contrast (n,) Lab distance to the background;
-    shape_change (n,) centred-patch change against the previous sighting (0 = same shape).
+    shape_change (n,) centred-patch change against the previous sighting (0 = same shape);
+    turn (n, 2) outline change against the same object one video frame away, and what is left
+    of it after the best rotation (NaN where unknown; rotation.turn_change), or None.
     Positions are relative to the track's mean and scaled by its planned size, so the features
     describe the kind of motion, not where or how big."""
     frames = np.asarray(frames, float)
@@ -120,7 +122,18 @@ def track_features(frames: np.ndarray, xy: np.ndarray, area: np.ndarray, contras
         np.log(np.abs(np.diff(steps[:, 1])).mean() + 1e-3) if len(steps) > 1 else np.log(1e-3),
         frames[0] / max(n_frames, 1), frames[-1] / max(n_frames, 1),
     ])
-    return np.concatenate([path.reshape(-1), la, con, seen, summary, _path_shape(frames, xy, size, n_frames)]).astype(np.float32)
+    return np.concatenate([path.reshape(-1), la, con, seen, summary, _path_shape(frames, xy, size, n_frames),
+                           _turn_summary(turn)]).astype(np.float32)
+
+
+def _turn_summary(turn: np.ndarray | None) -> np.ndarray:
+    """Median outline change between adjacent video frames and the share of it a rotation
+    explains (a spin: most of it; a still object's noise: none of it), on a log scale."""
+    if turn is None or not np.isfinite(turn).all(1).any():
+        return np.array([np.log(1e-3), np.log(1e-3)], np.float32)
+    t = np.asarray(turn, float)[np.isfinite(turn).all(1)]
+    change, explained = np.median(t[:, 0]), np.median(t[:, 0] - t[:, 1])
+    return np.array([np.log(change + 1e-3), np.log(explained + 1e-3)], np.float32)
 
 
 def _path_shape(frames: np.ndarray, xy: np.ndarray, size: float, n_frames: int) -> np.ndarray:
@@ -153,7 +166,7 @@ def _path_shape(frames: np.ndarray, xy: np.ndarray, size: float, n_frames: int) 
     ], np.float32)
 
 
-N_TRACK_FEATURES = TRACK_STEPS * 2 + TRACK_STEPS * 3 + 12 + 9
+N_TRACK_FEATURES = TRACK_STEPS * 2 + TRACK_STEPS * 3 + 12 + 9 + 2
 
 
 # ---------------------------------------------------------------- the model

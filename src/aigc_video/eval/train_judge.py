@@ -26,13 +26,17 @@ from ..vocab import (BACKGROUND_TIME, BACKGROUNDS, COLORS, DIRECTED_MOTIONS, DIR
                      OBJECTS, SIZES, SPEEDS, TIMES, WEATHERS)
 from . import degrade
 from .detector import judge_size
-from .faithfulness import ROTATION_INVISIBLE, _shape_change, observe
+from .faithfulness import ROTATION_INVISIBLE, motion_features, motion_table, observe
 from .held_out import is_held_out
-from .judge_model import Judge, JudgeConfig, track_features
+from .judge_model import Judge, JudgeConfig
 
 FPS = 12
 SIZE = (160, 96)  # (width, height): the judge's working size for 16:10-ish output
 DEGRADE_LEVELS = (0.0, 0.35, 0.7, 1.0)
+ROTATE_SHARE = 0.25   # kind patches shown turned by a random angle in training
+# Kinds whose outline repeats after a small turn (the sun's 12 rays: every 30 degrees), so a
+# spin shows between adjacent frames at some rates and vanishes at others (30 degrees a frame).
+ROTATION_AMBIGUOUS = frozenset({"sun"})
 
 
 # ---------------------------------------------------------------- 1. random shots
@@ -121,13 +125,13 @@ def collect(n_shots: int, seed: int, log=print) -> dict:
         for ti, oi in label_tracks(sp, tracks, ww / hh).items():
             obj, tr = sp.objects[oi], tracks[ti]
             motion = shot.subjects[obj.subject_index].action.motion
+            if motion == "spin" and obj.kind in ROTATION_AMBIGUOUS:
+                continue  # seen turning at some spin rates and not at others: no clear label
             if motion == "spin" and obj.kind in ROTATION_INVISIBLE:
                 motion = "still"  # a spinning circle looks still; teach it as what it looks like
-            # The raw track (frames, x, y, area, contrast, shape change) and its length, so that
-            # features can be recomputed from saved data.
-            raw = np.stack([tr.frames, tr.xy[:, 0] * ww / hh, tr.xy[:, 1], [b.area for b in tr.blobs],
-                            [b.contrast for b in tr.blobs], _shape_change(tr.blobs)], 1).astype(np.float32)
-            data["track_raw"].append(raw)
+            # The raw track (faithfulness.motion_table) and its length, so that features can be
+            # recomputed from saved data.
+            data["track_raw"].append(motion_table(tr, ww / hh))
             data["track_n_frames"].append(sp.n_frames)
             data["motion_y"].append(MOTIONS.index(motion))
             data["motion_group"].append(k)
@@ -216,6 +220,16 @@ def train(data: dict, seed: int, log=print) -> Judge:
         m = torch.rand(len(xb), generator=g) < 0.5
         xb = xb.clone()
         xb[m] = xb[m].flip(-1)
+        # Any kind may spin, so any kind may be seen at any angle; the training tracks hold few
+        # spins, so show some patches turned (a hexagon turned 30 degrees is still a hexagon).
+        r = torch.rand(len(xb), generator=g) < ROTATE_SHARE
+        if r.any():
+            angle = (torch.rand(int(r.sum()), generator=g) * 2 - 1) * np.pi
+            cos, sin = torch.cos(angle), torch.sin(angle)
+            zero = torch.zeros_like(cos)
+            theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
+            grid = torch.nn.functional.affine_grid(theta, list(xb[r].shape), align_corners=False)
+            xb[r] = torch.nn.functional.grid_sample(xb[r], grid, align_corners=False)
         return xb
 
     kind_net = KindNet()
@@ -224,7 +238,7 @@ def train(data: dict, seed: int, log=print) -> Judge:
     _fit(kind_net, kx, ky, tr_idx, epochs=30, lr=4e-3, batch=128, augment=flip, log=log, name="kind")
 
     # Motion MLP on standardized features.
-    mx = np.stack([track_features(r[:, 0], r[:, 1:3], r[:, 3], r[:, 4], r[:, 5], int(n))
+    mx = np.stack([motion_features(r, int(n))
                    for r, n in zip(data["track_raw"], data["track_n_frames"])]).astype(np.float32)
     my = np.array(data["motion_y"], np.int64)
     m_tr, m_va = split(data["motion_group"])
