@@ -1,9 +1,11 @@
 """The judge's two small learned parts, run in plain numpy (trained by `eval.train_judge`).
 
-- Kind classifier: a 3-layer CNN over a blob's 24x24 patch (soft foreground mask + the blob's
-  colours with its mean colour removed, so it judges shape and inner detail, not colour).
+- Kind classifier: 3-layer CNNs over a blob's 24x24 patch (soft foreground mask + the blob's
+  colours with its mean colour removed, so it judges shape and inner detail, not colour), an
+  ensemble of `kind_members` nets whose probabilities are averaged.
 - Motion classifier: an MLP over a track's features (path, area, contrast, shape change,
-  resampled to a fixed length), which tells `move down` from `fall` the way the planner draws them.
+  resampled to a fixed length, and the spin cue of rotation.py), which tells `move down` from
+  `fall` the way the planner draws them.
 
 Plus a calibration table: each kind's on-screen area as a fraction of its planned diameter
 squared, which turns a blob's area into a size class.
@@ -31,6 +33,7 @@ class JudgeConfig:
     motions: tuple[str, ...] = MOTIONS
     patch: int = PATCH
     kind_channels: tuple[int, ...] = (16, 32, 48)
+    kind_members: int = 3          # kind nets averaged (an ensemble: steadier on borderline patches)
     motion_hidden: int = 64
     # kind -> blob area / (planned diameter * frame height)^2, measured on renders.
     area_ratio: dict[str, float] = field(default_factory=dict)
@@ -171,6 +174,11 @@ N_TRACK_FEATURES = TRACK_STEPS * 2 + TRACK_STEPS * 3 + 12 + 9 + 2
 
 # ---------------------------------------------------------------- the model
 
+def kind_prefix(member: int) -> str:
+    """Weight-name prefix of the kind ensemble's member-th net."""
+    return "kind" if member == 0 else f"kind{member}"
+
+
 class Judge:
     """Holds the weights; `kind_probs` and `motion_probs` are numpy forward passes."""
 
@@ -180,13 +188,17 @@ class Judge:
 
     def kind_probs(self, patches: np.ndarray) -> np.ndarray:
         """(N, P, P, 4) patches -> (N, n_kinds) probabilities."""
-        x = kind_input(patches)
-        for i in range(len(self.config.kind_channels)):
-            x = relu(conv3x3(x, self.w[f"kind.conv{i}.weight"], self.w[f"kind.conv{i}.bias"]))
-            if i < len(self.config.kind_channels) - 1:
-                x = maxpool2(x)
-        x = np.concatenate([x.mean(axis=(2, 3)), x.max(axis=(2, 3))], 1)
-        return softmax(x @ self.w["kind.head.weight"].T + self.w["kind.head.bias"])
+        inputs = kind_input(patches)
+        probs = []
+        for member in range(self.config.kind_members):
+            p, x = kind_prefix(member), inputs
+            for i in range(len(self.config.kind_channels)):
+                x = relu(conv3x3(x, self.w[f"{p}.conv{i}.weight"], self.w[f"{p}.conv{i}.bias"]))
+                if i < len(self.config.kind_channels) - 1:
+                    x = maxpool2(x)
+            x = np.concatenate([x.mean(axis=(2, 3)), x.max(axis=(2, 3))], 1)
+            probs.append(softmax(x @ self.w[f"{p}.head.weight"].T + self.w[f"{p}.head.bias"]))
+        return np.mean(probs, 0)
 
     def motion_probs(self, features: np.ndarray) -> np.ndarray:
         """(N, F) track features -> (N, n_motions) probabilities."""
