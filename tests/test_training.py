@@ -168,6 +168,38 @@ def test_sampling_keeps_context_frames_clean():
     assert torch.equal(z[:, :, 0], context[:, :, 0]) and not torch.equal(z[:, :, 1:], context[:, :, 1:])
 
 
+def test_batched_guidance_equals_two_separate_passes():
+    from aigc_video.models.flow_dit import FlowDiT, FlowDiTConfig
+    from aigc_video.models.text_encoder import TextEmbedding
+    from aigc_video.sampling import guided
+    from aigc_video.training.flow_recipe import make_velocity_fn
+    torch.manual_seed(0)
+    model = FlowDiT(FlowDiTConfig(latent_channels=2, latent_frames=2, latent_height=4, latent_width=4, width=16,
+                                  depth=1, heads=2)).eval()
+    for p in model.parameters():       # adaLN-Zero starts as the identity; make the text matter
+        torch.nn.init.normal_(p, std=0.2)
+    text = TextEmbedding(torch.randn(2, 3, 384), torch.ones(2, 3, dtype=torch.bool), torch.randn(2, 384))
+    dropped = TextEmbedding(text.tokens, torch.zeros(2, 3, dtype=torch.bool), torch.zeros(2, 384))
+    x, t = torch.randn(2, 2, 2, 4, 4), torch.tensor([0.3, 0.9])
+    with torch.no_grad():
+        batched = make_velocity_fn(model, text, None, guidance=2.5)(x, t)
+        separate = guided(make_velocity_fn(model, text, None), make_velocity_fn(model, dropped, None), 2.5)(x, t)
+        plain = make_velocity_fn(model, text, None)(x, t)
+    assert torch.allclose(batched, separate, atol=1e-5)
+    assert not torch.allclose(batched, plain, atol=1e-3)
+
+
+def test_training_times_mix_logit_normal_and_uniform():
+    from aigc_video.training.flow_recipe import sample_times
+    logit = sample_times(20000, torch.Generator().manual_seed(0), 0.0)
+    uniform = sample_times(20000, torch.Generator().manual_seed(0), 1.0)
+    assert 0 < logit.min() and logit.max() < 1 and 0 <= uniform.min() and uniform.max() <= 1
+    assert (logit > 0.9).float().mean() < 0.03                      # logit-normal: P(t > 0.9) ~ 1.4%
+    assert abs((uniform > 0.9).float().mean() - 0.1) < 0.01         # uniform: 10%
+    assert torch.equal(sample_times(50, torch.Generator().manual_seed(4), 0.5),
+                       sample_times(50, torch.Generator().manual_seed(4), 0.5))
+
+
 def test_object_weight_weighs_object_pixels_up():
     from aigc_video.training.vae_recipe import object_weight
     layout = moving_squares(1).layout                          # (1, 8, 4, 4, 4), cells of 4 px

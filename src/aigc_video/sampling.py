@@ -51,17 +51,17 @@ def sample_heun(velocity_fn: VelocityFn, x: torch.Tensor, ts: torch.Tensor) -> t
     return x
 
 
+def combine_guided(v_cond: torch.Tensor, v_uncond: torch.Tensor, scale: float) -> torch.Tensor:
+    """Classifier-free guidance (Ho & Salimans 2022): v = v_u + scale * (v_c - v_u)."""
+    return v_uncond + scale * (v_cond - v_uncond)
+
+
 def guided(cond_fn: VelocityFn, uncond_fn: VelocityFn, scale: float) -> VelocityFn:
-    """Classifier-free guidance (Ho & Salimans 2022): v = v_u + scale * (v_c - v_u).
-    scale = 1 is the conditional model alone and skips the unconditional pass."""
+    """Classifier-free guidance over two velocity functions. scale = 1 is the conditional model
+    alone and skips the unconditional pass."""
     if scale == 1.0:
         return cond_fn
-
-    def velocity(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        v_c = cond_fn(x, t)
-        v_u = uncond_fn(x, t)
-        return v_u + scale * (v_c - v_u)
-    return velocity
+    return lambda x, t: combine_guided(cond_fn(x, t), uncond_fn(x, t), scale)
 
 
 SAMPLERS: dict[str, Callable[[VelocityFn, torch.Tensor, torch.Tensor], torch.Tensor]] = {
