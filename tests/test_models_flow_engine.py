@@ -77,3 +77,17 @@ def test_upscale_keeps_flat_regions_and_reaches_the_size():
     assert out.shape == (2, 3, 32, 40)
     assert torch.allclose(out[:, :, :, :8], torch.tensor(0.25), atol=1e-3)
     assert torch.allclose(out[:, :, :, -8:], torch.tensor(-0.5), atol=1e-3)
+
+
+def test_shots_at_another_frame_rate_are_sampled_at_the_native_one(checkpoint):
+    from aigc_video.engines.flow import retime
+    shot = shot_plan(1.0, fps=24)                  # 24 frames; the checkpoint's native rate is 12 fps
+    native, pick = retime(shot, 24, 12)
+    assert native.n_frames == 12 and len(pick) == 24
+    track, native_track = shot.objects[0].track, native.objects[0].track
+    assert native_track.x == track.x[::2] and native_track.opacity == track.opacity[::2]
+    assert list(pick[:6]) == [0, 0, 1, 1, 2, 2] and pick[-1] == 11     # each native frame held twice
+    assert retime(shot, 12, 12)[0] is shot                               # the native rate is left alone
+    frames = FlowEngine(checkpoint, steps=2).generate(shot, 32, 32, 24)
+    assert frames.shape[0] == 24
+    assert np.array_equal(frames[0], frames[1]) and not np.array_equal(frames[0], frames[-1])
