@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aigc_video.engines.flow import FlowEngine
+from aigc_video.engines.flow import FlowEngine, retime
 from aigc_video.engines.render import RenderEngine
 from aigc_video.scene import plan
 from aigc_video.understand import parse
@@ -67,7 +67,7 @@ def main() -> None:
     # 1. One native clip (window frames at the native size), including the VAE decode.
     render_s = median_time(lambda: RenderEngine().generate(clip_plan, w, h, fps), args.repeats)
     grid = [(probe.steps, probe.sampler, probe.guidance)] if args.default_only else [
-        (steps, sampler, guidance) for steps in (4, 8, 12) for sampler in ("euler", "heun") for guidance in (1.0, 2.0)]
+        (steps, sampler, guidance) for steps in (4, 8, 12) for sampler in ("euler", "heun") for guidance in (1.0, 3.0)]
     for steps, sampler, guidance in grid:
         engine = FlowEngine(args.checkpoint, steps=steps, sampler=sampler, guidance=guidance)
         s = median_time(lambda: engine.generate(clip_plan, w, h, fps), args.repeats)
@@ -91,8 +91,11 @@ def main() -> None:
     frames = engine.generate(shot_plan, 640, 360, 24)
     diffs = np.abs(np.diff(luminance(frames).astype(np.float32), axis=0)).mean(axis=(1, 2))  # diffs[i]: i -> i+1
     new = engine.window - engine.context_frames * engine.ft
-    joins = [j - 1 for j in range(engine.window, len(frames), new)]
-    inside = [d for i, d in enumerate(diffs) if i not in joins]
+    _, pick = retime(shot_plan, 24, engine.meta["fps"])      # output frame -> native frame it shows
+    starts = range(engine.window, int(pick[-1]) + 1, new)   # native frames that begin a continuation
+    joins = [int(np.argmax(pick == j)) - 1 for j in starts]
+    # elsewhere: the other changes of native frame (held frames repeat, their change is 0)
+    inside = [d for i, d in enumerate(diffs) if i not in joins and pick[i + 1] != pick[i]]
     results["joins"] = {"join_frames": [j + 1 for j in joins],
                         "mean_abs_dY_at_joins": round(float(np.mean(diffs[joins])), 3) if joins else None,
                         "median_abs_dY_elsewhere": round(float(np.median(inside)), 3),

@@ -60,7 +60,8 @@ def main() -> None:
     seeds = tuple(int(s) for s in args.seeds.split(","))
     out = Path(args.out)
     previous = json.loads(out.read_text()) if out.exists() else {}
-    same = previous.get("suite") == args.suite and previous.get("seeds") == list(seeds) and previous.get("run") == str(run)
+    same = (previous.get("suite") == args.suite and previous.get("seeds") == list(seeds) and previous.get("run") == str(run)
+            and previous.get("weights") == args.weights)
     rows = previous.get("rows", []) if same else []   # rows already measured are kept (runs can be incremental)
     wanted = None if args.steps is None else {int(s) for s in args.steps.split(",")}
     for ckpt in checkpoint_dirs(run):
@@ -79,7 +80,8 @@ def main() -> None:
         print(json.dumps(row), flush=True)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"suite": args.suite, "seeds": list(seeds), "size": args.size, "fps": args.fps,
-                                   "run": str(run), "machine": f"{os.cpu_count()}-core CPU, shared",
+                                   "run": str(run), "weights": args.weights, "guidance": engine.guidance,
+                                   "sampling_steps": engine.steps, "machine": f"{os.cpu_count()}-core CPU, shared",
                                    "rows": rows}, indent=2) + "\n")
 
 
