@@ -67,7 +67,7 @@ def main() -> None:
     # 1. One native clip (window frames at the native size), including the VAE decode.
     render_s = median_time(lambda: RenderEngine().generate(clip_plan, w, h, fps), args.repeats)
     grid = [(probe.steps, probe.sampler, probe.guidance)] if args.default_only else [
-        (steps, sampler, guidance) for steps in (4, 8, 12) for sampler in ("euler", "heun") for guidance in (1.0, 3.0)]
+        (steps, sampler, guidance) for steps in (4, 8, 12) for sampler in ("euler", "heun") for guidance in (1.0, 2.0)]
     for steps, sampler, guidance in grid:
         engine = FlowEngine(args.checkpoint, steps=steps, sampler=sampler, guidance=guidance)
         s = median_time(lambda: engine.generate(clip_plan, w, h, fps), args.repeats)

@@ -1,0 +1,65 @@
+"""Sampling settings of the flow engine against faithfulness: which sampler, step count and guidance
+scale to ship as the engine's defaults.
+
+Run:  .venv/bin/python bench/flow_sampling.py [--checkpoint DIR] [--suite held_out] [--seeds 0]
+          [--grid euler:8:1,euler:16:1,heun:8:1,euler:8:2] [--threads 2]
+          [--out bench/results/flow_sampling.json]
+
+Each grid entry is sampler:steps:guidance. The same checkpoint, suite, seeds and size are used
+for every entry, so the rows differ only in how the latents are sampled. Times are the suite's
+generation wall clock (the machine is shared; compare rows, not absolute seconds).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+
+def parse_grid(text: str) -> list[tuple[str, int, float]]:
+    grid = []
+    for entry in text.split(","):
+        sampler, steps, guidance = entry.split(":")
+        grid.append((sampler, int(steps), float(guidance)))
+    return grid
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--checkpoint", default=None, help="engine checkpoint folder (default: the shipped one)")
+    ap.add_argument("--suite", default="held_out")
+    ap.add_argument("--seeds", default="0")
+    ap.add_argument("--size", default="160x96", help="the evaluation suite's default size")
+    ap.add_argument("--grid", default="euler:8:1,euler:16:1,heun:8:1,euler:8:2")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", default="bench/results/flow_sampling.json")
+    args = ap.parse_args()
+    import torch
+    torch.set_num_threads(args.threads)
+    from aigc_video.engines.flow import FlowEngine
+    from aigc_video.eval import evaluate
+
+    w, h = (int(v) for v in args.size.split("x"))
+    seeds = tuple(int(s) for s in args.seeds.split(","))
+    rows = []
+    for sampler, steps, guidance in parse_grid(args.grid):
+        engine = FlowEngine(args.checkpoint, steps=steps, sampler=sampler, guidance=guidance)
+        t0 = time.perf_counter()
+        result = evaluate(engine, args.suite, seeds=seeds, size=(w, h), distances=False)
+        row = {"sampler": sampler, "steps": steps, "guidance": guidance,
+               "eval_s": round(time.perf_counter() - t0, 1), "fully_correct": result["fully_correct"],
+               **{a: v["accuracy"] for a, v in result["per_attribute"].items()},
+               "flicker_mean": result["temporal"]["flicker_mean"]}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"checkpoint": args.checkpoint or "shipped", "suite": args.suite, "seeds": list(seeds),
+                               "size": args.size, "machine": f"{os.cpu_count()}-core CPU, shared",
+                               "rows": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
