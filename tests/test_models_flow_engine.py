@@ -79,6 +79,16 @@ def test_upscale_keeps_flat_regions_and_reaches_the_size():
     assert torch.allclose(out[:, :, :, -8:], torch.tensor(-0.5), atol=1e-3)
 
 
+
+def test_upscale_unsharp_mask_steepens_edges_and_is_off_at_zero():
+    frames = torch.full((1, 3, 8, 8), 0.25)
+    frames[:, :, :, 4:] = -0.5                       # a vertical edge; at 40 px wide it falls at column 20
+    plain, sharp = upscale(frames, 32, 40, sharpen=0.0), upscale(frames, 32, 40)
+    bicubic = torch.nn.functional.interpolate(frames, size=(32, 40), mode="bicubic", align_corners=False)
+    assert torch.allclose(plain, bicubic.clamp(-1, 1))
+    step = lambda x: float((x[..., 19] - x[..., 20]).abs().mean())  # noqa: E731
+    assert step(sharp) > 1.1 * step(plain)
+
 def test_shots_at_another_frame_rate_are_sampled_at_the_native_one(checkpoint):
     from aigc_video.engines.flow import retime
     shot = shot_plan(1.0, fps=24)                  # 24 frames; the checkpoint's native rate is 12 fps
