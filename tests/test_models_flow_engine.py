@@ -79,7 +79,6 @@ def test_upscale_keeps_flat_regions_and_reaches_the_size():
     assert torch.allclose(out[:, :, :, -8:], torch.tensor(-0.5), atol=1e-3)
 
 
-
 def test_upscale_unsharp_mask_steepens_edges_and_is_off_at_zero():
     frames = torch.full((1, 3, 8, 8), 0.25)
     frames[:, :, :, 4:] = -0.5                       # a vertical edge; at 40 px wide it falls at column 20
