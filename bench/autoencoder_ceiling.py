@@ -29,7 +29,8 @@ from aigc_video.engines.flow import upscale  # noqa: E402
 from aigc_video.engines.render import RenderEngine  # noqa: E402
 from aigc_video.eval.evaluate import evaluate  # noqa: E402
 from aigc_video.models.io import load_component  # noqa: E402
-from aigc_video.training.common import frame_layout, to_uint8_frames, to_video_tensor  # noqa: E402
+from aigc_video.training.common import to_uint8_frames, to_video_tensor  # noqa: E402
+from aigc_video.training.vae_recipe import decoder_layout  # noqa: E402
 
 
 class NativeRender:
@@ -66,13 +67,13 @@ class VAERoundTrip(NativeRender):
         frames = self.frames(shot, fps)
         n = len(frames)
         pad = (-n) % self.ft                       # whole latent frames: repeat the last frame
-        layout = rasterize_layout(shot, w, h, self.fs)
+        layout = rasterize_layout(shot, w, h, self.vae.config.decoder_layout_factor)
         if pad:
             frames = np.concatenate([frames, np.repeat(frames[-1:], pad, 0)])
             layout = np.concatenate([layout, np.repeat(layout[-1:], pad, 0)])
         with torch.no_grad():
             mean, _ = self.vae.encode(to_video_tensor(frames[None]))
-            lay = frame_layout(layout[None]) if self.vae.config.layout_channels else None
+            lay = decoder_layout(self.vae, layout[None], "cpu", self.vae.config.decoder_layout_factor)
             video = self.vae.decode(mean, lay)[:, :, :n]
         return self.finish(video, width, height)
 

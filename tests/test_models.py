@@ -63,6 +63,19 @@ def test_vae_decoder_reads_the_layout_of_every_frame():
     assert vae(x, layout, generator=torch.Generator().manual_seed(0))[0].shape == x.shape
 
 
+def test_vae_decoder_reads_a_pixel_resolution_layout():
+    vae = VideoVAE(VideoVAEConfig(**{**TINY_VAE, "layout_channels": 4, "layout_factor": 1}))
+    z = torch.randn(1, 4, 4, 4, 4)
+    corner, other = torch.zeros(1, 4, 8, 16, 16), torch.zeros(1, 4, 8, 16, 16)   # one cell per pixel
+    corner[:, :, 2, 4, 4] = 1.0            # the same latent cell (1, 1), the same 4 x 4 average,
+    other[:, :, 2, 7, 7] = 1.0             # but another pixel of it: a latent-resolution layout cannot tell
+    a, b = vae.decode(z, corner), vae.decode(z, other)
+    assert a.shape == (1, 3, 8, 16, 16) and not torch.allclose(a, b)
+    assert torch.equal(vae.decode(z), vae.decode(z, torch.zeros(1, 4, 8, 16, 16)))
+    with pytest.raises(InputError, match="layout_factor 3 must divide model.space_factor 4"):
+        VideoVAE(VideoVAEConfig(**{**TINY_VAE, "layout_channels": 4, "layout_factor": 3}))
+
+
 def test_vae_sample_is_deterministic_for_a_seed():
     vae = VideoVAE(VideoVAEConfig(**TINY_VAE))
     x = torch.rand(1, 3, 8, 16, 16)

@@ -11,11 +11,13 @@ from aigc_video.training.checkpoint import checkpoint_dirs, latest_checkpoint
 from aigc_video.training.common import load_config, lr_at
 
 
-def moving_squares(n: int, t: int = 8, size: int = 16, seed: int = 0) -> ClipSet:
-    """Clips of one coloured square moving in a straight line, with matching layouts."""
+def moving_squares(n: int, t: int = 8, size: int = 16, seed: int = 0, layout_factor: int = 4) -> ClipSet:
+    """Clips of one coloured square moving in a straight line, with matching layouts
+    (`layout_factor` pixels per layout cell)."""
     rng = np.random.default_rng(seed)
     frames = np.full((n, t, size, size, 3), 30, np.uint8)
-    layout = np.zeros((n, t, 4, size // 4, size // 4), np.float32)
+    cells = size // layout_factor
+    layout = np.zeros((n, t, 4, cells, cells), np.float32)
     captions, subjects = [], []
     for i in range(n):
         color = rng.integers(80, 255, 3)
@@ -25,7 +27,7 @@ def moving_squares(n: int, t: int = 8, size: int = 16, seed: int = 0) -> ClipSet
             frames[i, f, y:y + 6, xx:xx + 6] = color
             mask = np.zeros((size, size), np.float32)
             mask[y:y + 6, xx:xx + 6] = 1
-            pooled = mask.reshape(size // 4, 4, size // 4, 4).mean((1, 3))
+            pooled = mask.reshape(cells, layout_factor, cells, layout_factor).mean((1, 3))
             layout[i, f, :3] = color[:, None, None] / 255 * pooled
             layout[i, f, 3] = pooled
         captions.append(f"a square moves {'left' if dx < 0 else 'right'}")
@@ -151,6 +153,52 @@ def test_latent_layout_averages_the_frames_of_each_latent_frame():
     out = latent_layout(layout, 4)
     assert out.shape == (1, 4, 2, 2, 2)
     assert out[0, 3, 0, 0, 0] == 1 and out[0, 3, 1, 1, 1] == 0.5 and out[0, 3, 1, 0, 0] == 0
+
+
+def test_latent_layout_averages_layout_cells_per_latent_cell_in_chunks():
+    from aigc_video.training.flow_recipe import latent_layout
+    layout = np.random.default_rng(0).random((5, 8, 4, 8, 8)).astype(np.float16)
+    out = latent_layout(layout, 4, cells=4, chunk=2)
+    assert out.shape == (5, 4, 2, 2, 2)
+    expected = torch.as_tensor(layout).float()[:, :4, :, 4:8, 0:4].mean(dim=(1, 3, 4))   # latent frame 0, cell (1, 0)
+    assert torch.allclose(out[:, :, 0, 1, 0], expected, atol=1e-3)
+
+
+def test_decoder_layout_averages_finer_layouts_and_refuses_coarser():
+    from aigc_video.models.vae import VideoVAE, VideoVAEConfig
+    from aigc_video.training.vae_recipe import decoder_layout
+    tiny = dict(latent_channels=4, time_factor=2, space_factor=4, width=16, n_res_blocks=1, layout_channels=4)
+    pixel = moving_squares(2, layout_factor=1).layout                     # (2, 8, 4, 16, 16)
+    cell = moving_squares(2, layout_factor=4).layout                      # the same squares, 4 x 4 averages
+    latent_res = VideoVAE(VideoVAEConfig(**tiny))
+    assert torch.allclose(decoder_layout(latent_res, pixel, "cpu", 1), decoder_layout(latent_res, cell, "cpu", 4))
+    pixel_res = VideoVAE(VideoVAEConfig(**tiny, layout_factor=1))
+    assert decoder_layout(pixel_res, pixel, "cpu", 1).shape == (2, 4, 8, 16, 16)
+    with pytest.raises(InputError, match="data.layout_factor"):
+        decoder_layout(pixel_res, cell, "cpu", 4)
+
+
+def test_recipes_train_a_decoder_on_pixel_resolution_layouts(tmp_path):
+    from aigc_video.engines.flow import FlowEngine
+    from aigc_video.training.flow_recipe import train_flow
+    from aigc_video.training.vae_recipe import train_vae
+    data = tmp_path / "pixel_shards"
+    data.mkdir()
+    save_shard(data / "shard_0000", moving_squares(12, layout_factor=1), {"fake": True})
+    vae_cfg = vae_config(tmp_path / "vae", data, 2)
+    vae_cfg["model"]["layout_factor"] = vae_cfg["data"]["layout_factor"] = 1
+    vae_cfg["val_every"] = 2
+    assert train_vae(vae_cfg, progress=False)["val_psnr"] > 0
+    flow_cfg = flow_config(tmp_path / "flow", data, tmp_path / "vae" / "final", 2)
+    flow_cfg["data"]["layout_factor"] = 1
+    train_flow(flow_cfg, progress=False)
+    engine = FlowEngine(tmp_path / "flow" / "final", steps=2)
+    assert engine.layout_factor == 1
+    from aigc_video.scene import plan
+    from aigc_video.storyboard import Action, Shot, Storyboard, Subject
+    shot = plan(Storyboard(shots=[Shot(text="a red ball moves right", duration_s=1.0, subjects=[
+        Subject("circle", "red", action=Action("move", "right"))])]), size=(64, 64), fps=12, seed=1).shots[0]
+    assert engine.generate(shot, 32, 32, 12).shape == (shot.n_frames, 32, 32, 3)
 
 
 def test_sampling_keeps_context_frames_clean():

@@ -107,7 +107,8 @@ class SyntheticClips:
 
     size: (width, height) of the clip; n_frames: frames per clip, cut from a random window of a
     shot of 1.5 to 3 s at `fps` (so motions are seen starting, midway and ending);
-    layout_factor: pixels per layout cell (the VAE's space factor).
+    layout_factor: pixels per layout cell (1 for the pixel-resolution layout the VAE decoder reads;
+    the flow model averages it per latent cell).
     """
 
     def __init__(self, seed: int = 0, size: tuple[int, int] = (64, 64), n_frames: int = 16, fps: int = 12,

@@ -59,12 +59,13 @@ class FlowEngine:
         self.steps, self.sampler, self.guidance, self.shift = steps, sampler, guidance, shift
         self.use_layout, self.context_frames, self.sharpen = use_layout, context_frames, sharpen
         self.ft, self.fs = self.vae.config.time_factor, self.vae.config.space_factor
+        self.layout_factor = self.vae.config.decoder_layout_factor
         self.native_w, self.native_h = c.latent_width * self.fs, c.latent_height * self.fs
         self.window = c.latent_frames * self.ft          # native clip length in frames
 
     def latents(self, shot: ShotPlan):
         """Sample all latent frames of a shot: (1, C, n_latent, h, w), and the per-frame layout
-        (1, n_latent * ft, 4, h, w) it was conditioned on (None without layout)."""
+        (1, n_latent * ft, 4, h', w') at the decoder's layout resolution (None without layout)."""
         import torch
 
         from ..data.layout import rasterize_layout
@@ -79,11 +80,12 @@ class FlowEngine:
         n_latent = c.latent_frames + (n_windows - 1) * new_per_window
         layout = frames = None
         if self.use_layout:
-            frames = rasterize_layout(shot, self.native_w, self.native_h, self.fs)       # (T, 4, h, w)
+            # at the decoder's resolution (the finer one); the model reads it averaged per latent cell
+            frames = rasterize_layout(shot, self.native_w, self.native_h, self.layout_factor)   # (T, 4, h', w')
             pad = n_latent * self.ft - len(frames)
             frames = np.concatenate([frames, np.repeat(frames[-1:], pad, axis=0)]) if pad > 0 else frames
             frames = frames[None, :n_latent * self.ft]
-            layout = latent_layout(frames, self.ft)                                    # (1, 4, n_latent, h, w)
+            layout = latent_layout(frames, self.ft, self.fs // self.layout_factor)   # (1, 4, n_latent, h, w)
         # 2. Windows: the first from noise, each next one continuing from the last context frames.
         g = torch.Generator().manual_seed(int(shot.seed))
         shape = (1, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width)
@@ -109,7 +111,7 @@ class FlowEngine:
         native, pick = retime(shot, fps, int(self.meta.get("fps", fps)))
         with torch.no_grad():
             z, layout = self.latents(native)
-            layout = None if layout is None else decoder_layout(self.vae, layout, z.device)
+            layout = None if layout is None else decoder_layout(self.vae, layout, z.device, self.layout_factor)
             video = self.vae.decode(z / self.vae.config.scaling, layout)          # (1, 3, T, h, w)
             # Upscale each native frame once, then repeat it: at 24 fps every frame is shown twice.
             video = video[0, :, :int(pick[-1]) + 1].transpose(0, 1)              # (n_native, 3, h, w)

@@ -6,12 +6,15 @@ blocks. Doing the heavy convolutions on the small grid is what makes training fi
 a (16, 64, 64) clip becomes a (4, 16, 16) grid before any 3x3x3 convolution runs.
 
 The decoder can also read the scene plan's layout (`layout_channels` > 0): every frame's
-colour-coded object coverage at latent resolution, folded like the pixels, given at its input and
-again just before the output. On that grid a moving object's place in each of the frames a latent
-frame covers is otherwise a fine, nonlinear detail the small decoder smears away; with the layout
-it only has to draw the object, while the latent carries what the layout does not say (its
-silhouette and shading, the background). Training drops the layout at random (`p_drop_layout`
-in the recipe), so a latent decodes without one too.
+colour-coded object coverage, one cell per `layout_factor` pixels (latent resolution by default,
+down to pixel resolution), folded like the pixels and given at its input and again just before
+the output. On the latent grid a moving object's place in each of the frames a latent frame covers
+is otherwise a fine, nonlinear detail the small decoder smears away, and at latent resolution so
+is its silhouette (a 4 x 4 cell holds a few pixels of a small object); with the layout at pixel
+resolution the output convolution sees each pixel's planned colour and coverage beside the
+features of its cell, and the latent carries what the layout does not say (shading, texture, the
+background). Training drops the layout at random (`p_drop_layout` in the recipe), so a latent
+decodes without one too.
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ..errors import InputError
 
 
 @dataclass
@@ -32,10 +37,20 @@ class VideoVAEConfig:
     n_res_blocks: int = 2      # per encoder and per decoder
     scaling: float = 1.0       # latents are multiplied by this before the flow model sees them
     layout_channels: int = 0   # per-frame layout channels the decoder reads (0 = none)
+    layout_factor: int = 0     # pixels per layout cell, each side; 0 = space_factor (latent resolution)
 
     @property
     def patch_channels(self) -> int:
         return self.in_channels * self.time_factor * self.space_factor ** 2
+
+    @property
+    def decoder_layout_factor(self) -> int:
+        return self.layout_factor or self.space_factor
+
+    @property
+    def layout_fold(self) -> int:
+        """Layout cells per latent cell, each side."""
+        return self.space_factor // self.decoder_layout_factor
 
 
 def fold(x: torch.Tensor, ft: int, fs: int) -> torch.Tensor:
@@ -74,11 +89,14 @@ class VideoVAE(nn.Module):
     def __init__(self, config: VideoVAEConfig):
         super().__init__()
         self.config = c = config
+        if c.space_factor % c.decoder_layout_factor:
+            raise InputError(f"model.layout_factor {c.layout_factor} must divide model.space_factor {c.space_factor}")
         self.enc_in = nn.Conv3d(c.patch_channels, c.width, (1, 3, 3), padding=(0, 1, 1))
         self.enc_blocks = nn.Sequential(*[ResBlock3d(c.width) for _ in range(c.n_res_blocks)])
         self.enc_norm = nn.GroupNorm(8, c.width)
         self.enc_out = nn.Conv3d(c.width, 2 * c.latent_channels, 1)
-        lay = c.layout_channels * c.time_factor   # the layout of every frame a latent frame covers
+        # the layout of every frame (and every layout cell) a latent cell covers
+        lay = c.layout_channels * c.time_factor * c.layout_fold ** 2
         self.dec_in = nn.Conv3d(c.latent_channels + lay, c.width, (1, 3, 3), padding=(0, 1, 1))
         self.dec_blocks = nn.Sequential(*[ResBlock3d(c.width) for _ in range(c.n_res_blocks)])
         self.dec_norm = nn.GroupNorm(8, c.width)
@@ -95,14 +113,15 @@ class VideoVAE(nn.Module):
 
     def decode(self, z: torch.Tensor, layout: torch.Tensor | None = None) -> torch.Tensor:
         """z (B, latent_channels, t, h, w) -> video (B, 3, t*ft, h*fs, w*fs), roughly in [-1, 1].
-        layout: (B, layout_channels, t*ft, h, w) per frame, or None (decoded as "no layout given",
-        all zeros, which training also shows the decoder)."""
+        layout: (B, layout_channels, t*ft, h*k, w*k) per frame, k = layout_fold (cells per latent
+        cell), or None (decoded as "no layout given", all zeros, which training also shows the decoder)."""
         c = self.config
         if c.layout_channels:
             if layout is None:
                 b, _, t, h, w = z.shape
-                layout = z.new_zeros(b, c.layout_channels, t * c.time_factor, h, w)
-            lay = fold(layout.to(z.dtype), c.time_factor, 1)
+                k = c.layout_fold
+                layout = z.new_zeros(b, c.layout_channels, t * c.time_factor, h * k, w * k)
+            lay = fold(layout.to(z.dtype), c.time_factor, c.layout_fold)
             h = self.dec_blocks(self.dec_in(torch.cat([z, lay], 1)))
             h = self.dec_out(torch.cat([F.silu(self.dec_norm(h)), lay], 1))
         else:

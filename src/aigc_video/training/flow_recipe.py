@@ -15,8 +15,10 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from ..data.layout import pool
 from ..models.flow_dit import FlowDiT, FlowDiTConfig
 from ..models.io import load_component, save_component
 from ..models.text_encoder import TextEmbedding
@@ -36,12 +38,17 @@ def sample_times(n: int, generator: torch.Generator, uniform_share: float = 0.0)
     return torch.where(pick, torch.rand(n, generator=generator), t)
 
 
-def latent_layout(layout, time_factor: int) -> torch.Tensor:
-    """Per-frame layout (N, T, 4, h, w) -> per-latent-frame (N, 4, T/ft, h, w): the mean over the frames
-    a latent frame covers, so motion within it shows as a smear in its direction."""
-    x = torch.as_tensor(layout).float()
-    n, t, c, h, w = x.shape
-    return x.reshape(n, t // time_factor, time_factor, c, h, w).mean(2).permute(0, 2, 1, 3, 4).contiguous()
+def latent_layout(layout, time_factor: int, cells: int = 1, chunk: int = 256) -> torch.Tensor:
+    """Per-frame layout (N, T, 4, h, w) -> per-latent-frame (N, 4, T/ft, h/cells, w/cells): the mean
+    over the frames a latent frame covers, so motion within it shows as a smear in its direction,
+    and over `cells` x `cells` layout cells (those of one latent cell, for a finer layout). Done
+    `chunk` clips at a time: a pixel-resolution layout of a whole dataset does not fit in memory as float32."""
+    out = []
+    for i in range(0, len(layout), chunk):
+        x = torch.as_tensor(pool(np.asarray(layout[i:i + chunk]), cells)).float()
+        n, t, c, h, w = x.shape
+        out.append(x.reshape(n, t // time_factor, time_factor, c, h, w).mean(2).permute(0, 2, 1, 3, 4).contiguous())
+    return torch.cat(out)
 
 
 @torch.no_grad()
@@ -104,9 +111,9 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
     train, val = prepare_clips(config["data"], progress=progress)
     vae, _ = load_component(config["vae"]["dir"], config["vae"]["name"])
     vae = vae.to(device).requires_grad_(False)
-    ft = vae.config.time_factor
+    ft, layout_factor = vae.config.time_factor, int(config["data"].get("layout_factor", 4))
     latents = encode_latents(vae, train.frames, device)                      # (N, C, t, h, w)
-    layouts = latent_layout(train.layout, ft)                                # (N, 4, t, h, w)
+    layouts = latent_layout(train.layout, ft, vae.config.space_factor // layout_factor)   # (N, 4, t, h, w)
     text = encode_captions(train.captions)
     del train  # the frames (~1 GB at the default size) are not needed once encoded
     mcfg = FlowDiTConfig(**{**config["model"], "latent_channels": latents.shape[1], "latent_frames": latents.shape[2],
@@ -181,9 +188,10 @@ def preview(ema: FlowDiT, vae, val, config: dict, device, n: int = 2) -> torch.T
     """A few validation captions + layouts sampled with the EMA weights: (n, T, H, W, 3) uint8."""
     ema.eval()
     text = encode_captions(val.captions[:n])
-    layout = latent_layout(val.layout[:n], vae.config.time_factor).to(device)
+    layout_factor = int(config["data"].get("layout_factor", 4))
+    layout = latent_layout(val.layout[:n], vae.config.time_factor, vae.config.space_factor // layout_factor).to(device)
     c = ema.config
     noise = torch.randn((n, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width),
                         generator=torch.Generator().manual_seed(0)).to(device)
     z = sample_latents(ema, text, layout, noise, config["sample_steps"], guidance=config["guidance"])
-    return to_uint8_frames(vae.decode(z / vae.config.scaling, decoder_layout(vae, val.layout[:n], device))).cpu()
+    return to_uint8_frames(vae.decode(z / vae.config.scaling, decoder_layout(vae, val.layout[:n], device, layout_factor))).cpu()

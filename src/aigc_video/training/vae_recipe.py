@@ -15,9 +15,12 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..data.layout import pool
+from ..errors import InputError
 from ..models.io import save_component
 from ..models.vae import VideoVAE, VideoVAEConfig, kl_divergence
 from .checkpoint import resume_step, save_checkpoint
@@ -27,15 +30,15 @@ from .data_source import prepare_clips
 
 
 @torch.no_grad()
-def validation_psnr(vae: VideoVAE, frames, layouts, device, batch: int = 8) -> float:
+def validation_psnr(vae: VideoVAE, frames, layouts, layout_factor: int, device, batch: int = 8) -> float:
     """PSNR (dB) of mean-latent reconstructions of uint8 clips (N, T, H, W, 3); the decoder gets
-    the clips' layouts (N, T, 4, h, w) when it reads layouts."""
+    the clips' layouts (N, T, 4, h, w), `layout_factor` pixels per cell, when it reads layouts."""
     vae.eval()
     total, n = 0.0, 0
     for start in range(0, len(frames), batch):
         x = to_video_tensor(frames[start:start + batch]).to(device)
         mean, _ = vae.encode(x)
-        rec = to_uint8_frames(vae.decode(mean, decoder_layout(vae, layouts[start:start + batch], device))).cpu()
+        rec = to_uint8_frames(vae.decode(mean, decoder_layout(vae, layouts[start:start + batch], device, layout_factor))).cpu()
         orig = torch.as_tensor(frames[start:start + batch])
         total += (rec.float() - orig.float()).pow(2).mean().item() * len(orig)
         n += len(orig)
@@ -50,9 +53,17 @@ def latent_scaling(vae: VideoVAE, frames, device, batch: int = 16) -> float:
     return float(1.0 / torch.cat(zs).std().clamp(min=1e-6))
 
 
-def decoder_layout(vae: VideoVAE, layouts, device) -> torch.Tensor | None:
-    """What the decoder reads: per-frame layouts (B, 4, T, h, w), or None for a decoder without."""
-    return frame_layout(layouts).to(device) if vae.config.layout_channels else None
+def decoder_layout(vae: VideoVAE, layouts, device, factor: int) -> torch.Tensor | None:
+    """What the decoder reads, from per-frame layouts (B, T, 4, h, w) at `factor` pixels per cell
+    (averaged to the decoder's coarser cells where it reads fewer): (B, 4, T, h', w'), or None for a
+    decoder without."""
+    c = vae.config
+    if not c.layout_channels:
+        return None
+    if c.decoder_layout_factor % factor:
+        raise InputError(f"the decoder reads a layout cell per {c.decoder_layout_factor} pixels; layouts at "
+                         f"{factor} pixels per cell cannot be averaged to that (set data.layout_factor to a divisor)")
+    return frame_layout(pool(np.asarray(layouts), c.decoder_layout_factor // factor)).to(device)
 
 
 def object_weight(layout, layout_factor: int, fg_weight: float) -> torch.Tensor:
@@ -92,7 +103,7 @@ def train_vae(config: dict, resume: str | None = None, progress: bool = True) ->
             group["lr"] = lr_at(step, config["lr"], config["warmup"], steps)
         idx = torch.randint(len(frames), (batch,), generator=gens["data"])
         x = to_video_tensor(frames[idx]).to(device)
-        layout = decoder_layout(model, train.layout[idx.numpy()], device)
+        layout = decoder_layout(model, train.layout[idx.numpy()], device, layout_factor)
         if layout is not None:   # dropped at random, so a latent also decodes without a layout
             keep = torch.rand(batch, generator=gens["noise"]) >= p_drop_layout
             layout = layout * keep.to(device)[:, None, None, None, None]
@@ -117,10 +128,10 @@ def train_vae(config: dict, resume: str | None = None, progress: bool = True) ->
             log.scalars(done, {"loss": loss.item(), "mse": mse.item(), "kl": kl.item(),
                                "grad_norm": float(grad_norm), "lr": opt.param_groups[0]["lr"]})
         if config["val_every"] and (done % config["val_every"] == 0 or done == steps) and len(val):
-            log.scalars(done, {"val_psnr": validation_psnr(ema, val.frames, val.layout, device)})
+            log.scalars(done, {"val_psnr": validation_psnr(ema, val.frames, val.layout, layout_factor, device)})
             with torch.no_grad():
                 sample = to_video_tensor(val.frames[:2]).to(device)
-                recon = ema.decode(ema.encode(sample)[0], decoder_layout(ema, val.layout[:2], device))
+                recon = ema.decode(ema.encode(sample)[0], decoder_layout(ema, val.layout[:2], device, layout_factor))
                 log.frames("val/reconstruction", done, to_uint8_frames(recon).cpu())
             model.train()
         if done % config["checkpoint_every"] == 0 or done == steps:
@@ -130,7 +141,7 @@ def train_vae(config: dict, resume: str | None = None, progress: bool = True) ->
     # 4. Export: EMA weights with the latent scaling, plus the validation PSNR for the model card.
     result = {"steps": steps}
     if len(val):
-        result["val_psnr"] = validation_psnr(ema, val.frames, val.layout, device)
+        result["val_psnr"] = validation_psnr(ema, val.frames, val.layout, layout_factor, device)
     ema.config.scaling = latent_scaling(ema, train.frames[:256], device)
     save_component(ema.cpu(), run_dir / "final", "vae", {"train": result, "recipe": config})
     (run_dir / "final" / "vae_result.json").write_text(json.dumps(result, indent=2))
