@@ -101,6 +101,25 @@ def test_vae_run_is_reproducible_and_keeps_last_k(tmp_path, shard_dir):
     assert len(lines) == 6 and "loss" in json.loads(lines[0])
 
 
+def test_decoder_fine_tune_keeps_the_encoder_and_its_latent_scaling(tmp_path, shard_dir):
+    from aigc_video.training.vae_recipe import train_vae
+    train_vae(vae_config(tmp_path / "vae", shard_dir, 2), progress=False)
+    init = tmp_path / "vae" / "final"
+    cfg = {**vae_config(tmp_path / "decoder", shard_dir, 3), "init": str(init), "train_encoder": False,
+           "latent_noise": 0.5}
+    train_vae(cfg, progress=False)
+    before, after = weights(init, "vae"), weights(tmp_path / "decoder" / "final", "vae")
+    for name in before:
+        assert torch.equal(before[name], after[name]) == name.startswith("enc_"), name
+    scaling = [json.loads((d / "vae.json").read_text())["config"]["scaling"] for d in (init, tmp_path / "decoder" / "final")]
+    assert scaling[0] == scaling[1]
+    with pytest.raises(InputError, match="needs init"):
+        train_vae({**cfg, "init": None, "run_dir": str(tmp_path / "x")}, progress=False)
+    other = {**cfg, "run_dir": str(tmp_path / "y"), "model": {**cfg["model"], "width": 8}}
+    with pytest.raises(InputError, match="the config's model section says"):
+        train_vae(other, progress=False)
+
+
 def test_flow_resume_matches_an_uninterrupted_run(tmp_path, shard_dir):
     from aigc_video.training.flow_recipe import train_flow
     from aigc_video.training.vae_recipe import train_vae

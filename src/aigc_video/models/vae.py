@@ -102,6 +102,10 @@ class VideoVAE(nn.Module):
         self.dec_norm = nn.GroupNorm(8, c.width)
         self.dec_out = nn.Conv3d(c.width + lay, c.patch_channels, (1, 3, 3), padding=(0, 1, 1))
 
+    def encoder_parameters(self) -> list[nn.Parameter]:
+        """What makes the latent space: frozen when only the decoder is fine-tuned."""
+        return [p for m in (self.enc_in, self.enc_blocks, self.enc_norm, self.enc_out) for p in m.parameters()]
+
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, 3, T, H, W) in [-1, 1], T divisible by time_factor, H and W by space_factor
         -> mean, logvar, each (B, latent_channels, T/ft, H/fs, W/fs)."""
@@ -129,11 +133,15 @@ class VideoVAE(nn.Module):
         return unfold(h, c.time_factor, c.space_factor)
 
     def forward(self, x: torch.Tensor, layout: torch.Tensor | None = None,
-                generator: torch.Generator | None = None):
-        """Reconstruction with a reparameterised sample: (recon, mean, logvar)."""
+                generator: torch.Generator | None = None, extra_std: torch.Tensor | None = None):
+        """Reconstruction with a reparameterised sample: (recon, mean, logvar). extra_std (B,):
+        more Gaussian noise on each clip's latent, in latent units (decoder robustness training)."""
         mean, logvar = self.encode(x)
         noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype, device=mean.device)
-        z = mean + torch.exp(0.5 * logvar) * noise
+        std = torch.exp(0.5 * logvar)
+        if extra_std is not None:
+            std = torch.sqrt(std ** 2 + extra_std.view(-1, 1, 1, 1, 1) ** 2)
+        z = mean + std * noise
         return self.decode(z, layout), mean, logvar
 
 
