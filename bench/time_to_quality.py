@@ -1,11 +1,12 @@
 """Time to quality: held-out faithfulness of the flow model against training minutes.
 
-Run:  .venv/bin/python bench/time_to_quality.py [--run runs/flow_cpu] [--suite held_out] [--seeds 0]
-          [--out bench/results/time_to_quality.json]
+Run:  .venv/bin/python bench/time_to_quality.py [--run runs/flow_cpu] [--vae runs/vae_decoder/final]
+          [--suite held_out] [--seeds 0] [--out bench/results/time_to_quality.json]
 
 For every checkpoint the recipe kept, its weights (--weights model|ema) are evaluated with
 the evaluation suite; training minutes come from the run's metrics.jsonl (wall clock of the
-recipe, data preparation excluded), plus the VAE's training minutes from its own run.
+recipe, data preparation excluded), plus the VAE's training minutes from its own run (and those
+of the decoder fine-tune given with --vae).
 """
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ def minutes_at(run_dir: Path) -> dict[int, float]:
     return out
 
 
+def run_minutes(exported: Path) -> float | None:
+    """Training minutes of the run whose final/ folder `exported` is (None without its metrics)."""
+    metrics = exported.parent / "metrics.jsonl"
+    return max(minutes_at(exported.parent).values()) if metrics.exists() else None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", default="runs/flow_cpu")
@@ -44,6 +51,8 @@ def main() -> None:
     ap.add_argument("--out", default="bench/results/time_to_quality.json")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--weights", default="model", choices=("model", "ema"))
+    ap.add_argument("--vae", default=None, help="decode with this VAE folder instead of the run's (a decoder "
+                    "fine-tune of it, configs/vae_decoder_cpu.yaml); its training minutes are counted too")
     args = ap.parse_args()
     import torch
     torch.set_num_threads(args.threads)
@@ -54,14 +63,16 @@ def main() -> None:
     state = json.loads((checkpoint_dirs(run)[-1] / "state.json").read_text())
     config = state["config"]
     vae_dir = Path(config["vae"]["dir"])
-    vae_minutes = max(minutes_at(vae_dir.parent).values()) if (vae_dir.parent / "metrics.jsonl").exists() else None
+    vae_minutes = run_minutes(vae_dir)
+    decoder_dir = Path(args.vae) if args.vae else None
+    decoder_minutes = run_minutes(decoder_dir) if decoder_dir else None
     minutes = minutes_at(run)
     w, h = (int(v) for v in args.size.split("x"))
     seeds = tuple(int(s) for s in args.seeds.split(","))
     out = Path(args.out)
     previous = json.loads(out.read_text()) if out.exists() else {}
     same = (previous.get("suite") == args.suite and previous.get("seeds") == list(seeds) and previous.get("run") == str(run)
-            and previous.get("weights") == args.weights)
+            and previous.get("weights") == args.weights and previous.get("vae") == args.vae)
     rows = previous.get("rows", []) if same else []   # rows already measured are kept (runs can be incremental)
     wanted = None if args.steps is None else {int(s) for s in args.steps.split(",")}
     for ckpt in checkpoint_dirs(run):
@@ -69,18 +80,19 @@ def main() -> None:
         if (wanted is not None and step not in wanted) or any(r["step"] == step for r in rows):
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            engine = FlowEngine(export_for_engine(ckpt, vae_dir, Path(tmp), weights=args.weights))
+            engine = FlowEngine(export_for_engine(ckpt, decoder_dir or vae_dir, Path(tmp), weights=args.weights))
             t0 = time.time()
             result = evaluate(engine, args.suite, seeds=seeds, size=(w, h), fps=args.fps, distances=False)
         row = {"step": step, "flow_minutes": round(minutes.get(step, float("nan")), 2),
-               "vae_minutes": round(vae_minutes, 2) if vae_minutes else None, "eval_s": round(time.time() - t0, 1),
+               "vae_minutes": round(vae_minutes, 2) if vae_minutes else None,
+               "decoder_minutes": round(decoder_minutes, 2) if decoder_minutes else None, "eval_s": round(time.time() - t0, 1),
                "fully_correct": result["fully_correct"],
                **{a: v["accuracy"] for a, v in result["per_attribute"].items()}}
         rows = sorted(rows + [row], key=lambda r: r["step"])
         print(json.dumps(row), flush=True)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"suite": args.suite, "seeds": list(seeds), "size": args.size, "fps": args.fps,
-                                   "run": str(run), "weights": args.weights, "guidance": engine.guidance,
+                                   "run": str(run), "weights": args.weights, "vae": args.vae, "guidance": engine.guidance,
                                    "sampling_steps": engine.steps, "machine": f"{os.cpu_count()}-core CPU, shared",
                                    "rows": rows}, indent=2) + "\n")
 
