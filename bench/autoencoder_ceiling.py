@@ -13,21 +13,19 @@ Three engines on the same shots, in the same run:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_engines import compare_engines  # noqa: E402
 from machine import describe  # noqa: E402
 
 from aigc_video.data.layout import rasterize_layout  # noqa: E402
 from aigc_video.engines.flow import upscale  # noqa: E402
 from aigc_video.engines.render import RenderEngine  # noqa: E402
-from aigc_video.eval.evaluate import evaluate  # noqa: E402
 from aigc_video.models.io import load_component  # noqa: E402
 from aigc_video.training.common import to_uint8_frames, to_video_tensor  # noqa: E402
 from aigc_video.training.vae_recipe import decoder_layout  # noqa: E402
@@ -93,20 +91,8 @@ def main() -> None:
     w, h = (int(v) for v in args.native.split("x"))
     engines = {"render": "render", "native": NativeRender(w, h), "vae": VAERoundTrip(vae, w, h)}
     seeds = tuple(int(s) for s in args.seeds.split(","))
-    report = {"machine": describe(), "vae": f"{args.vae} ({args.name})", "native": [w, h], "seeds": list(seeds),
-              "results": {}}
-    for suite in args.suites.split(","):
-        for label, engine in engines.items():
-            t0 = time.time()
-            m = evaluate(engine, suite, seeds=seeds, distances=False)
-            row = {"fully_correct": m["fully_correct"],
-                   **{a: v["accuracy"] for a, v in m["per_attribute"].items()}, "seconds": round(time.time() - t0, 1)}
-            report["results"].setdefault(suite, {})[label] = row
-            print(suite, label, json.dumps(row), flush=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-
+    report = {"machine": describe(), "vae": f"{args.vae} ({args.name})", "native": [w, h], "seeds": list(seeds)}
+    compare_engines(engines, args.suites.split(","), seeds, report, args.out)
 
 if __name__ == "__main__":
     main()

@@ -14,8 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_engines import accuracy_row  # noqa: E402
 
 
 def parse_grid(text: str) -> list[tuple[str, int, float]]:
@@ -49,8 +53,7 @@ def main() -> None:
         t0 = time.perf_counter()
         result = evaluate(engine, args.suite, seeds=seeds, size=(w, h), distances=False)
         row = {"sampler": sampler, "steps": steps, "guidance": guidance,
-               "eval_s": round(time.perf_counter() - t0, 1), "fully_correct": result["fully_correct"],
-               **{a: v["accuracy"] for a, v in result["per_attribute"].items()},
+               "eval_s": round(time.perf_counter() - t0, 1), **accuracy_row(result),
                "flicker_mean": result["temporal"]["flicker_mean"]}
         rows.append(row)
         print(json.dumps(row), flush=True)

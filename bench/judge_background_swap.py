@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_engines import compare_engines  # noqa: E402
 from machine import describe  # noqa: E402
 
 from aigc_video.engines.render import RenderEngine  # noqa: E402
-from aigc_video.eval.evaluate import evaluate  # noqa: E402
 
 
 class OtherBackgroundDetails:
@@ -52,21 +50,13 @@ def main() -> None:
     args = ap.parse_args()
     seeds = tuple(int(s) for s in args.seeds.split(","))
     engines = {"render": "render", "other_details": OtherBackgroundDetails(args.offset)}
-    report = {"machine": describe(), "seeds": list(seeds), "offset": args.offset, "results": {}}
-    for suite in args.suites.split(","):
-        for label, engine in engines.items():
-            t0 = time.time()
-            m = evaluate(engine, suite, seeds=seeds, distances=False)
-            extra = sum(any("other" in seen for seen in shot["seen"].get("count", [])) for shot in m["per_shot"])
-            row = {"fully_correct": m["fully_correct"],
-                   **{a: v["accuracy"] for a, v in m["per_attribute"].items()},
-                   "shots_with_extra_objects": extra, "shots": len(m["per_shot"]), "seconds": round(time.time() - t0, 1)}
-            report["results"].setdefault(suite, {})[label] = row
-            print(suite, label, json.dumps(row), flush=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    report = {"machine": describe(), "seeds": list(seeds), "offset": args.offset}
 
+    def extra(m: dict) -> dict:
+        shots = m["per_shot"]
+        return {"shots_with_extra_objects": sum(any("other" in seen for seen in s["seen"].get("count", [])) for s in shots),
+                "shots": len(shots)}
+    compare_engines(engines, args.suites.split(","), seeds, report, args.out, extra)
 
 if __name__ == "__main__":
     main()

@@ -14,8 +14,12 @@ import argparse
 import json
 import os
 import tempfile
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_engines import accuracy_row  # noqa: E402
 
 from aigc_video.training.checkpoint import checkpoint_dirs, export_for_engine
 
@@ -86,8 +90,7 @@ def main() -> None:
         row = {"step": step, "flow_minutes": round(minutes.get(step, float("nan")), 2),
                "vae_minutes": round(vae_minutes, 2) if vae_minutes else None,
                "decoder_minutes": round(decoder_minutes, 2) if decoder_minutes else None, "eval_s": round(time.time() - t0, 1),
-               "fully_correct": result["fully_correct"],
-               **{a: v["accuracy"] for a, v in result["per_attribute"].items()}}
+               **accuracy_row(result)}
         rows = sorted(rows + [row], key=lambda r: r["step"])
         print(json.dumps(row), flush=True)
         out.parent.mkdir(parents=True, exist_ok=True)
