@@ -14,7 +14,9 @@ shots, in the same run:
   other_details   the same plan with its seed moved by --offset: only seeded background details differ.
 
 The gap between them is what the judge charges a generative engine for drawing *a* setting rather
-than the plan's exact one, with nothing else wrong.
+than the plan's exact one, with nothing else wrong. Measured before the judge accepted other seeded
+renders as background (results/judge_background_swap_single_reference.json: 64% of held_out,
+62.5% of basic fully correct for other_details) and after (results/judge_background_swap.json).
 """
 from __future__ import annotations
 

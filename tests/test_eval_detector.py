@@ -96,6 +96,20 @@ def test_still_object_is_found_without_a_reference_only_if_it_moves():
     assert all(len(b) == 1 for b in find_blobs(frames, bg))
 
 
+def test_another_valid_background_is_background_and_still_objects_are_still_found():
+    """A video may draw other seeded details of the claimed setting (here a building where the
+    plan's render has sky): accepted when an alternative render has them, never hiding an object."""
+    frames, bg = video([(disc, "red", 10, lambda t: (120, 48))])
+    building = (110, 110, 120)
+    frames[:, 40:96, 20:50] = building                          # drawn in the video, still
+    other = bg.copy()
+    other[40:96, 20:50] = building                              # another seed's render has it
+    assert all(len(b) == 2 for b in find_blobs(frames, bg))     # against the plan's render alone: an extra object
+    blobs = find_blobs(frames, bg, alternatives=[other])
+    assert all(len(b) == 1 for b in blobs)                      # only the still red disc is left
+    assert Palette.plain().names[int(np.argmax(blobs[0][0].color_votes))] == "red"
+
+
 def test_tracks_follow_two_crossing_paths_by_colour():
     frames, bg = video([
         (disc, "red", 8, lambda t: (20 + 10 * t, 30)),

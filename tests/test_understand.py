@@ -298,6 +298,9 @@ ZH_CASES = [
      [("triangle", "green", "small", 1, "rise", None, "slow")], ("plain", "day", "snow")),
     ("一只棕色的鱼在海边出现。",
      [("fish", "brown", "medium", 1, "fade_in", None, "normal")], ("sea", "day", "clear")),
+    # jieba cuts 慢向/上移: the 向 belongs to the direction (found by the composed-sentence property)
+    ("一个小小黑的气球在蓝天慢向上移。",
+     [("balloon", "black", "small", 1, "move", "up", "slow")], ("day_sky", "day", "clear")),
     ("灰色的房子和气球在沙漠里变小。",
      [("house", "gray", "medium", 1, "shrink", None, "normal"),
       ("balloon", "red", "medium", 1, "shrink", None, "normal")], ("desert", "day", "clear")),

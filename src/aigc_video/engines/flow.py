@@ -29,8 +29,8 @@ from ..scene.sceneplan import ShotPlan
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "flow"
 # Classifier-free guidance 2.0: one batched model call of 2 x B per step; 4 Euler steps. Measured on
 # held_out (3 seeds) with the shipped model (bench/results/flow_sampling.json): guidance 1.0 loses
-# kind, size and setting (fully correct 11% against 25%), 3.0 loses kind and flickers more; 4 steps
-# score as well as 8 and 16 (within the noise of 36 shots) in half the time.
+# count and setting (fully correct 22% against 53%), 3.0 loses count and kind (36%), 1.5 is 3 shots
+# ahead (61%), within the noise; 4 steps score as well as 8 and 16 in half the time.
 DEFAULT_GUIDANCE = 2.0
 DEFAULT_STEPS = 4
 

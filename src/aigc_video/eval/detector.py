@@ -78,17 +78,24 @@ def to_judge_size(frames: np.ndarray) -> np.ndarray:
     return resize(frames, h, w)
 
 
-def estimate_background(frames_lab: np.ndarray, reference_lab: np.ndarray | None) -> np.ndarray:
+def estimate_background(frames_lab: np.ndarray, reference_lab: np.ndarray | None,
+                        alternatives_lab: list[np.ndarray] = ()) -> np.ndarray:
     """The background each frame is compared with, Lab, (1, H, W, 3) or (T, H, W, 3).
 
     Moving objects vanish from the per-pixel temporal median; still ones do not, so where the
     median disagrees with the reference render of the claimed setting, the reference wins. With
     no reference (unit tests, unknown settings) the median alone is used. A reference per frame
-    (a moving camera) gives a background per frame."""
+    (a moving camera) gives a background per frame. `alternatives_lab`: other valid renders of the
+    same setting (other seeded details: building heights, hills, clouds); where the median agrees
+    with one of them it is background too, so a video is not charged for drawing *a* city rather
+    than the plan's exact one."""
     median = np.median(frames_lab, axis=0)[None]
     if reference_lab is None:
         return median
-    agree = np.linalg.norm(median - reference_lab, axis=-1) < BACKGROUND_AGREE_DELTA_E
+    distance = np.linalg.norm(median - reference_lab, axis=-1)
+    for alternative in alternatives_lab:
+        distance = np.minimum(distance, np.linalg.norm(median - alternative, axis=-1))
+    agree = distance < BACKGROUND_AGREE_DELTA_E
     return np.where(agree[..., None], median, reference_lab)
 
 
@@ -179,11 +186,12 @@ def _bounding_slices(labels: np.ndarray, ids: np.ndarray) -> list[tuple[slice, s
 
 
 def find_blobs(frames: np.ndarray, reference: np.ndarray | None = None,
-               palette: Palette | None = None) -> list[list[Blob]]:
+               palette: Palette | None = None, alternatives: list[np.ndarray] = ()) -> list[list[Blob]]:
     """The blobs of every frame.
 
     frames: (T, H, W, 3) uint8 video; reference: (H', W', 3) or (T, H', W', 3) uint8 render of
-    the claimed background with no objects (any size; resized like the frames), or None.
+    the claimed background with no objects (any size; resized like the frames), or None;
+    alternatives: other renders of it, shaped like the reference (see estimate_background).
     Returns one list of blobs per frame, largest first."""
     palette = palette or Palette.plain()
     rgb = to_judge_size(frames)                                   # (T, h, w, 3) 0..255
@@ -194,7 +202,8 @@ def find_blobs(frames: np.ndarray, reference: np.ndarray | None = None,
         ref = np.asarray(reference)
         ref = ref[None] if ref.ndim == 3 else ref
         ref_lab = rgb_to_lab(resize(ref, h, w))
-    background = estimate_background(lab, ref_lab)
+    alt_lab = [rgb_to_lab(resize(a[None] if a.ndim == 3 else a, h, w)) for a in map(np.asarray, alternatives)]
+    background = estimate_background(lab, ref_lab, alt_lab)
     mask, dist = foreground(lab, background)
     labels, n = label(mask)
     if n == 0:

@@ -231,14 +231,18 @@ def _split_zh(word: str) -> list[Token] | None:
 
 
 def _regroup(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Move a character across a jieba boundary when that makes two lexicon words: 大/海上 ->
-    大海/上 (jieba's corpus counts prefer 海上, the sentence means "on the big sea")."""
+    """Move a character across a jieba boundary when that makes lexicon words: 大/海上 -> 大海/上
+    (jieba's corpus counts prefer 海上, the sentence means "on the big sea"), and 慢向/上移 ->
+    慢/向上移 (slowly, upward-move: 慢向 is no word, and 向 belongs to the direction)."""
     out = list(pairs)
     for i in range(len(out) - 1):
         (a, fa), (b, fb) = out[i], out[i + 1]
         if len(a) == 1 and len(b) > 1 and a + b[0] in lexicon_zh.LEXICON and (
                 b[1:] in lexicon_zh.LEXICON):
             out[i], out[i + 1] = (a + b[0], fa), (b[1:], fb)
+        elif (len(a) > 1 and a not in lexicon_zh.LEXICON and a[:-1] in lexicon_zh.LEXICON
+              and a[-1] + b[0] in lexicon_zh.LEXICON and _split_zh(a[-1] + b) is not None):
+            out[i], out[i + 1] = (a[:-1], fa), (a[-1] + b, fb)
     return out
 
 
