@@ -31,7 +31,10 @@ def colour_code(masks: np.ndarray, colors: list[str]) -> np.ndarray:
 
 
 def pool(x: np.ndarray, factor: int) -> np.ndarray:
-    """Average over factor x factor cells of the last two axes."""
+    """Average over factor x factor cells of the last two axes (factor 1: x itself, not a copy;
+    the VAE recipe pools every batch of pixel-resolution layouts this way)."""
+    if factor == 1:
+        return x
     *lead, h, w = x.shape
     return x.reshape(*lead, h // factor, factor, w // factor, factor).mean(axis=(-3, -1))
 

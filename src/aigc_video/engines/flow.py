@@ -87,7 +87,7 @@ class FlowEngine:
             pad = n_latent * self.ft - len(frames)
             frames = np.concatenate([frames, np.repeat(frames[-1:], pad, axis=0)]) if pad > 0 else frames
             frames = frames[None, :n_latent * self.ft]
-            layout = latent_layout(frames, self.ft, self.fs // self.layout_factor)   # (1, 4, n_latent, h, w)
+            layout = latent_layout(frames, self.ft, self.vae.config.layout_fold)   # (1, 4, n_latent, h, w)
         # 2. Windows: the first from noise, each next one continuing from the last context frames.
         g = torch.Generator().manual_seed(int(shot.seed))
         shape = (1, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width)

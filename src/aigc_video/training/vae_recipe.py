@@ -30,7 +30,7 @@ import torch.nn.functional as F
 
 from ..data.layout import pool
 from ..errors import InputError
-from ..models.io import save_component
+from ..models.io import load_component, save_component
 from ..models.vae import VideoVAE, VideoVAEConfig, kl_divergence
 from .checkpoint import resume_step, save_checkpoint
 from .common import (RunLog, autocast, frame_layout, lr_at, make_ema, pick_device, set_threads, to_uint8_frames,
@@ -84,7 +84,6 @@ def object_weight(layout, layout_factor: int, fg_weight: float) -> torch.Tensor:
 
 def init_from(model: VideoVAE, folder: str) -> None:
     """Start from an exported VAE (weights and latent scaling); its architecture must be the config's."""
-    from ..models.io import load_component
     trained, _ = load_component(folder, "vae")
     theirs, ours = dataclasses.replace(trained.config, scaling=1.0), dataclasses.replace(model.config, scaling=1.0)
     if theirs != ours:
