@@ -7,7 +7,7 @@ import torch
 
 from aigc_video.data.shards import ClipSet, save_shard
 from aigc_video.errors import InputError
-from aigc_video.training.checkpoint import checkpoint_dirs, latest_checkpoint
+from aigc_video.training.checkpoint import checkpoint_dirs, export_for_engine, latest_checkpoint
 from aigc_video.training.common import load_config, lr_at
 
 
@@ -211,8 +211,15 @@ def test_recipes_train_a_decoder_on_pixel_resolution_layouts(tmp_path):
     flow_cfg = flow_config(tmp_path / "flow", data, tmp_path / "vae" / "final", 2)
     flow_cfg["data"]["layout_factor"] = 1
     train_flow(flow_cfg, progress=False)
-    engine = FlowEngine(tmp_path / "flow" / "final", steps=2)
-    assert engine.layout_factor == 1
+    # the decoder fine-tune may add a pixel refiner to a VAE without one; the flow model stays valid
+    refine_cfg = {**vae_cfg, "run_dir": str(tmp_path / "refined"), "init": str(tmp_path / "vae" / "final"),
+                  "train_encoder": False, "latent_noise": 0.5, "model": {**vae_cfg["model"], "refine_width": 8}}
+    train_vae(refine_cfg, progress=False)
+    refined = weights(tmp_path / "refined" / "final", "vae")
+    assert refined["refine.net.4.weight"].abs().sum() > 0
+    engine = FlowEngine(export_for_engine(checkpoint_dirs(tmp_path / "flow")[-1], tmp_path / "refined" / "final",
+                                          tmp_path / "engine"), steps=2)
+    assert engine.layout_factor == 1 and engine.vae.refine is not None
     from aigc_video.scene import plan
     from aigc_video.storyboard import Action, Shot, Storyboard, Subject
     shot = plan(Storyboard(shots=[Shot(text="a red ball moves right", duration_s=1.0, subjects=[

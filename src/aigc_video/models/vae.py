@@ -15,6 +15,13 @@ resolution the output convolution sees each pixel's planned colour and coverage 
 features of its cell, and the latent carries what the layout does not say (shading, texture, the
 background). Training drops the layout at random (`p_drop_layout` in the recipe), so a latent
 decodes without one too.
+
+Everything above works on the latent grid, and its output convolution is linear in the layout: it
+cannot say "this pixel is the object's colour if covered, else the background", so silhouettes come
+out soft (a circle read as a tree, a spinning hexagon as a disc). `refine_width` > 0 adds a small
+per-frame convolutional head at pixel resolution (`PixelRefiner`) that reads the decoded frame and
+the frame's layout and adds a correction: the nonlinear, per-pixel compositing step. It needs the
+layout at pixel resolution (`layout_factor: 1`).
 """
 from __future__ import annotations
 
@@ -38,6 +45,7 @@ class VideoVAEConfig:
     scaling: float = 1.0       # latents are multiplied by this before the flow model sees them
     layout_channels: int = 0   # per-frame layout channels the decoder reads (0 = none)
     layout_factor: int = 0     # pixels per layout cell, each side; 0 = space_factor (latent resolution)
+    refine_width: int = 0      # channels of the pixel-resolution head (PixelRefiner); 0 = none
 
     @property
     def patch_channels(self) -> int:
@@ -85,12 +93,37 @@ class ResBlock3d(nn.Module):
         return x + self.conv2(F.silu(self.norm2(h)))
 
 
+class PixelRefiner(nn.Module):
+    """Three 3x3 convolutions per frame over (decoded RGB, layout) at pixel resolution, added to the
+    decoded RGB. The last one starts at zero, so a refiner added to a trained decoder changes
+    nothing until it is trained."""
+
+    def __init__(self, layout_channels: int, width: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(3 + layout_channels, width, 3, padding=1), nn.SiLU(),
+                                 nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
+                                 nn.Conv2d(width, 3, 3, padding=1))
+        nn.init.zeros_(self.net[-1].weight)
+        nn.init.zeros_(self.net[-1].bias)
+
+    def forward(self, video: torch.Tensor, layout: torch.Tensor) -> torch.Tensor:
+        """video (B, 3, T, H, W), layout (B, L, T, H, W) -> (B, 3, T, H, W)."""
+        b, _, t, h, w = video.shape
+        # frames as a batch of images, channels last in memory: about twice as fast on CPU
+        x = torch.cat([video, layout.to(video.dtype)], 1).permute(0, 2, 3, 4, 1).reshape(b * t, h, w, -1)
+        delta = self.net(x.permute(0, 3, 1, 2))
+        return video + delta.permute(0, 2, 3, 1).reshape(b, t, h, w, 3).permute(0, 4, 1, 2, 3)
+
+
 class VideoVAE(nn.Module):
     def __init__(self, config: VideoVAEConfig):
         super().__init__()
         self.config = c = config
         if c.space_factor % c.decoder_layout_factor:
             raise InputError(f"model.layout_factor {c.layout_factor} must divide model.space_factor {c.space_factor}")
+        if c.refine_width and (not c.layout_channels or c.decoder_layout_factor != 1):
+            raise InputError(f"model.refine_width {c.refine_width} needs a layout at pixel resolution "
+                             f"(layout_channels > 0 and layout_factor 1; got {c.layout_channels} and {c.layout_factor})")
         self.enc_in = nn.Conv3d(c.patch_channels, c.width, (1, 3, 3), padding=(0, 1, 1))
         self.enc_blocks = nn.Sequential(*[ResBlock3d(c.width) for _ in range(c.n_res_blocks)])
         self.enc_norm = nn.GroupNorm(8, c.width)
@@ -101,6 +134,7 @@ class VideoVAE(nn.Module):
         self.dec_blocks = nn.Sequential(*[ResBlock3d(c.width) for _ in range(c.n_res_blocks)])
         self.dec_norm = nn.GroupNorm(8, c.width)
         self.dec_out = nn.Conv3d(c.width + lay, c.patch_channels, (1, 3, 3), padding=(0, 1, 1))
+        self.refine = PixelRefiner(c.layout_channels, c.refine_width) if c.refine_width else None
 
     def encoder_parameters(self) -> list[nn.Parameter]:
         """What makes the latent space: frozen when only the decoder is fine-tuned."""
@@ -128,6 +162,8 @@ class VideoVAE(nn.Module):
             lay = fold(layout.to(z.dtype), c.time_factor, c.layout_fold)
             h = self.dec_blocks(self.dec_in(torch.cat([z, lay], 1)))
             h = self.dec_out(torch.cat([F.silu(self.dec_norm(h)), lay], 1))
+            if self.refine is not None:
+                return self.refine(unfold(h, c.time_factor, c.space_factor), layout)
         else:
             h = self.dec_out(F.silu(self.dec_norm(self.dec_blocks(self.dec_in(z)))))
         return unfold(h, c.time_factor, c.space_factor)

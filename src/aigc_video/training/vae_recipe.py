@@ -83,12 +83,17 @@ def object_weight(layout, layout_factor: int, fg_weight: float) -> torch.Tensor:
 
 
 def init_from(model: VideoVAE, folder: str) -> None:
-    """Start from an exported VAE (weights and latent scaling); its architecture must be the config's."""
+    """Start from an exported VAE (weights and latent scaling); its architecture must be the config's,
+    except that the config may add a pixel refiner the exported VAE lacks (it starts as a no-op)."""
     trained, _ = load_component(folder, "vae")
-    theirs, ours = dataclasses.replace(trained.config, scaling=1.0), dataclasses.replace(model.config, scaling=1.0)
+    ours = dataclasses.replace(model.config, scaling=1.0)
+    theirs = dataclasses.replace(trained.config, scaling=1.0)
+    if theirs.refine_width == 0:
+        theirs = dataclasses.replace(theirs, refine_width=ours.refine_width)
     if theirs != ours:
-        raise InputError(f"init {folder!r} is a VAE with {theirs}, the config's model section says {ours}")
-    model.load_state_dict(trained.state_dict())
+        raise InputError(f"init {folder!r} is a VAE with {trained.config}, the config's model section says {model.config}")
+    missing, _ = model.load_state_dict(trained.state_dict(), strict=False)
+    assert all(k.startswith("refine.") for k in missing), missing
     model.config.scaling = trained.config.scaling
 
 
