@@ -36,7 +36,7 @@ def main() -> None:
     ap.add_argument("--suite", default="held_out")
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--size", default="160x96", help="the evaluation suite's default size")
-    ap.add_argument("--grid", default="euler:4:1,euler:4:1.5,euler:4:2,euler:4:3,euler:8:2,euler:16:2,heun:4:2")
+    ap.add_argument("--grid", default="euler:4:1,euler:4:1.5,euler:4:1.75,euler:4:2,euler:4:3,euler:8:2,euler:16:2,heun:4:2")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default="bench/results/flow_sampling.json")
     args = ap.parse_args()

@@ -79,20 +79,25 @@ def test_vae_decoder_reads_a_pixel_resolution_layout():
 def test_pixel_refiner_starts_as_a_no_op_then_reads_each_pixel_of_the_layout():
     torch.manual_seed(0)
     plain = VideoVAE(VideoVAEConfig(**{**TINY_VAE, "layout_channels": 4, "layout_factor": 1}))
-    refined = VideoVAE(VideoVAEConfig(**{**TINY_VAE, "layout_channels": 4, "layout_factor": 1, "refine_width": 8}))
+    refined = VideoVAE(VideoVAEConfig(**{**TINY_VAE, "layout_channels": 4, "layout_factor": 1, "refine_width": 8,
+                                         "refine_hints": 2}))
     missing, unexpected = refined.load_state_dict(plain.state_dict(), strict=False)
-    assert not unexpected and missing and all(k.startswith("refine.") for k in missing)
+    assert not unexpected and missing and all(k.startswith(("refine.", "dec_hints.")) for k in missing)
     z, layout = torch.randn(1, 4, 4, 4, 4), torch.zeros(1, 4, 8, 16, 16)
     layout[:, :, 3, 5:9, 5:9] = 1.0
     assert torch.equal(plain.decode(z, layout), refined.decode(z, layout))   # zero-initialised output conv
     refiner = refined.refine                                                  # alone: per frame, per pixel
     with torch.no_grad():
         refiner.net[-1].weight.normal_(std=0.1)
-    video, pixel = torch.zeros(1, 3, 8, 16, 16), layout.clone()
+    video, pixel = torch.zeros(1, 3 + 2, 8, 16, 16), layout.clone()          # RGB + 2 hint channels
     pixel[:, :, 3, 10, 12] = 1.0                                              # one more covered pixel
     change = (refiner(video, pixel) - refiner(video, layout)).abs().sum(dim=(0, 1))
-    assert change[3, 10, 12] > 0                                               # three 3x3 convolutions:
-    assert change[3, 7:14, 9:16].sum() == change.sum()                         # a 7 x 7 reach, this frame only
+    assert change[3, 10, 12] > 0
+    change[3, 7:14, 9:16] = 0                                                  # three 3x3 convolutions:
+    assert change.max() == 0                                                   # a 7 x 7 reach, this frame only
+    hinted = video.clone()
+    hinted[:, 3, 6, 2, 2] = 1.0                                               # a hint channel is read too
+    assert (refiner(hinted, layout) - refiner(video, layout)).abs()[0, :, 6, 2, 2].sum() > 0
     with pytest.raises(InputError, match="refine_width 8 needs a layout at pixel resolution"):
         VideoVAE(VideoVAEConfig(**{**TINY_VAE, "layout_channels": 4, "refine_width": 8}))
 

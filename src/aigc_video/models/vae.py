@@ -21,7 +21,9 @@ cannot say "this pixel is the object's colour if covered, else the background", 
 out soft (a circle read as a tree, a spinning hexagon as a disc). `refine_width` > 0 adds a small
 per-frame convolutional head at pixel resolution (`PixelRefiner`) that reads the decoded frame and
 the frame's layout and adds a correction: the nonlinear, per-pixel compositing step. It needs the
-layout at pixel resolution (`layout_factor: 1`).
+layout at pixel resolution (`layout_factor: 1`). `refine_hints` more channels per pixel, made by a
+1x1 convolution beside the output one, tell it more than the RGB does (what the latent says an
+object's inside looks like: a bird's wing, a car's wheels).
 """
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ class VideoVAEConfig:
     layout_channels: int = 0   # per-frame layout channels the decoder reads (0 = none)
     layout_factor: int = 0     # pixels per layout cell, each side; 0 = space_factor (latent resolution)
     refine_width: int = 0      # channels of the pixel-resolution head (PixelRefiner); 0 = none
+    refine_hints: int = 0      # per-pixel feature channels the decoder hands the refiner, beside RGB
 
     @property
     def patch_channels(self) -> int:
@@ -94,25 +97,25 @@ class ResBlock3d(nn.Module):
 
 
 class PixelRefiner(nn.Module):
-    """Three 3x3 convolutions per frame over (decoded RGB, layout) at pixel resolution, added to the
-    decoded RGB. The last one starts at zero, so a refiner added to a trained decoder changes
+    """Three 3x3 convolutions per frame over (decoded RGB, hints, layout) at pixel resolution, added
+    to the decoded RGB. The last one starts at zero, so a refiner added to a trained decoder changes
     nothing until it is trained."""
 
-    def __init__(self, layout_channels: int, width: int):
+    def __init__(self, layout_channels: int, width: int, hints: int = 0):
         super().__init__()
-        self.net = nn.Sequential(nn.Conv2d(3 + layout_channels, width, 3, padding=1), nn.SiLU(),
+        self.net = nn.Sequential(nn.Conv2d(3 + hints + layout_channels, width, 3, padding=1), nn.SiLU(),
                                  nn.Conv2d(width, width, 3, padding=1), nn.SiLU(),
                                  nn.Conv2d(width, 3, 3, padding=1))
         nn.init.zeros_(self.net[-1].weight)
         nn.init.zeros_(self.net[-1].bias)
 
     def forward(self, video: torch.Tensor, layout: torch.Tensor) -> torch.Tensor:
-        """video (B, 3, T, H, W), layout (B, L, T, H, W) -> (B, 3, T, H, W)."""
+        """video (B, 3 + hints, T, H, W): RGB first; layout (B, L, T, H, W) -> RGB (B, 3, T, H, W)."""
         b, _, t, h, w = video.shape
         # frames as a batch of images, channels last in memory: about twice as fast on CPU
         x = torch.cat([video, layout.to(video.dtype)], 1).permute(0, 2, 3, 4, 1).reshape(b * t, h, w, -1)
         delta = self.net(x.permute(0, 3, 1, 2))
-        return video + delta.permute(0, 2, 3, 1).reshape(b, t, h, w, 3).permute(0, 4, 1, 2, 3)
+        return video[:, :3] + delta.permute(0, 2, 3, 1).reshape(b, t, h, w, 3).permute(0, 4, 1, 2, 3)
 
 
 class VideoVAE(nn.Module):
@@ -134,7 +137,9 @@ class VideoVAE(nn.Module):
         self.dec_blocks = nn.Sequential(*[ResBlock3d(c.width) for _ in range(c.n_res_blocks)])
         self.dec_norm = nn.GroupNorm(8, c.width)
         self.dec_out = nn.Conv3d(c.width + lay, c.patch_channels, (1, 3, 3), padding=(0, 1, 1))
-        self.refine = PixelRefiner(c.layout_channels, c.refine_width) if c.refine_width else None
+        self.refine = PixelRefiner(c.layout_channels, c.refine_width, c.refine_hints) if c.refine_width else None
+        self.dec_hints = (nn.Conv3d(c.width + lay, c.refine_hints * c.time_factor * c.space_factor ** 2, 1)
+                          if c.refine_width and c.refine_hints else None)
 
     def encoder_parameters(self) -> list[nn.Parameter]:
         """What makes the latent space: frozen when only the decoder is fine-tuned."""
@@ -161,9 +166,13 @@ class VideoVAE(nn.Module):
                 layout = z.new_zeros(b, c.layout_channels, t * c.time_factor, h * k, w * k)
             lay = fold(layout.to(z.dtype), c.time_factor, c.layout_fold)
             h = self.dec_blocks(self.dec_in(torch.cat([z, lay], 1)))
-            h = self.dec_out(torch.cat([F.silu(self.dec_norm(h)), lay], 1))
+            h = torch.cat([F.silu(self.dec_norm(h)), lay], 1)
+            rgb = self.dec_out(h)
             if self.refine is not None:
-                return self.refine(unfold(h, c.time_factor, c.space_factor), layout)
+                if self.dec_hints is not None:
+                    rgb = torch.cat([rgb, self.dec_hints(h)], 1)   # unfolds to RGB then hints per pixel
+                return self.refine(unfold(rgb, c.time_factor, c.space_factor), layout)
+            h = rgb
         else:
             h = self.dec_out(F.silu(self.dec_norm(self.dec_blocks(self.dec_in(z)))))
         return unfold(h, c.time_factor, c.space_factor)
