@@ -213,7 +213,8 @@ def test_recipes_train_a_decoder_on_pixel_resolution_layouts(tmp_path):
     train_flow(flow_cfg, progress=False)
     # the decoder fine-tune may add a pixel refiner to a VAE without one; the flow model stays valid
     refine_cfg = {**vae_cfg, "run_dir": str(tmp_path / "refined"), "init": str(tmp_path / "vae" / "final"),
-                  "train_encoder": False, "latent_noise": 0.5, "model": {**vae_cfg["model"], "refine_width": 8, "refine_hints": 2}}
+                  "train_encoder": False, "latent_noise": 0.5,
+                  "model": {**vae_cfg["model"], "refine_width": 8, "refine_hints": 2}}
     train_vae(refine_cfg, progress=False)
     refined = weights(tmp_path / "refined" / "final", "vae")
     assert refined["refine.net.4.weight"].abs().sum() > 0 and "dec_hints.weight" in refined

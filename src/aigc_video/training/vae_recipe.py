@@ -91,9 +91,10 @@ def init_from(model: VideoVAE, folder: str) -> None:
     if theirs.refine_width == 0:
         theirs = dataclasses.replace(theirs, refine_width=ours.refine_width, refine_hints=ours.refine_hints)
     if theirs != ours:
-        raise InputError(f"init {folder!r} is a VAE with {trained.config}, the config's model section says {model.config}")
+        raise InputError(f"init {folder!r} is a VAE with {trained.config}, "
+                         f"the config's model section says {model.config}")
     missing, _ = model.load_state_dict(trained.state_dict(), strict=False)
-    assert all(k.startswith(("refine.", "dec_hints.")) for k in missing), missing
+    assert all(k.startswith(("refine.", "dec_hints.")) for k in missing), missing   # only the new head
     model.config.scaling = trained.config.scaling
 
 
