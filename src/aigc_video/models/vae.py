@@ -167,9 +167,9 @@ class VideoVAE(nn.Module):
             lay = fold(layout.to(z.dtype), c.time_factor, c.layout_fold)
             h = self.dec_blocks(self.dec_in(torch.cat([z, lay], 1)))
             h = torch.cat([F.silu(self.dec_norm(h)), lay], 1)
-            if self.refine is None:
-                return unfold(self.dec_out(h), c.time_factor, c.space_factor)
             out = self.dec_out(h)
+            if self.refine is None:
+                return unfold(out, c.time_factor, c.space_factor)
             if self.dec_hints is not None:
                 out = torch.cat([out, self.dec_hints(h)], 1)   # unfolds to RGB, then the hints, per pixel
             return self.refine(unfold(out, c.time_factor, c.space_factor), layout)
