@@ -43,6 +43,7 @@ def machine() -> dict:
     return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
             "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
             "amx": bool(getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()),
+            "avx512_bf16": bool(getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()),
             "cuda": torch.cuda.is_available(), "load_average_1min": os.getloadavg()[0]}
 
 

@@ -1,4 +1,4 @@
-"""One line that describes the machine a benchmark ran on (CPU, cores, load, Python, AMX)."""
+"""One line that describes the machine a benchmark ran on (CPU, cores, load, Python, AMX, AVX512-BF16)."""
 from __future__ import annotations
 
 import os
@@ -18,7 +18,8 @@ def describe() -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     try:
         import torch
-        amx = "AMX yes" if torch.cpu._is_amx_tile_supported() else "AMX no"
+        amx = ("AMX yes" if torch.cpu._is_amx_tile_supported() else "AMX no") + \
+            (", AVX512-BF16 yes" if torch.cpu._is_avx512_bf16_supported() else ", AVX512-BF16 no")
     except ImportError:
         amx = "AMX unknown"
     return (f"{cpu}, {os.cpu_count()} cores (load {load:.1f} at start), {amx}, "

@@ -8,7 +8,7 @@ import torch
 from aigc_video.data.shards import ClipSet, save_shard
 from aigc_video.errors import InputError
 from aigc_video.training.checkpoint import checkpoint_dirs, export_for_engine, latest_checkpoint
-from aigc_video.training.common import load_config, lr_at
+from aigc_video.training.common import autocast, load_config, lr_at
 
 
 def moving_squares(n: int, t: int = 8, size: int = 16, seed: int = 0, layout_factor: int = 4) -> ClipSet:
@@ -152,6 +152,16 @@ def test_lr_schedule_warms_up_then_decays():
     lrs = [lr_at(s, 1.0, 10, 100) for s in range(100)]
     assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
     assert all(a >= b for a, b in zip(lrs[10:], lrs[11:])) and lrs[-1] == pytest.approx(0.1, abs=0.01)
+
+
+@pytest.mark.parametrize("amx, avx512_bf16, expect_bf16", [(False, False, False), (True, False, True),
+                                                          (False, True, True)])
+def test_cpu_training_uses_bf16_only_with_bf16_instructions(monkeypatch, amx, avx512_bf16, expect_bf16):
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    with autocast(torch.device("cpu")):
+        y = torch.nn.functional.linear(torch.ones(2, 4), torch.ones(3, 4))
+    assert (y.dtype == torch.bfloat16) == expect_bf16
 
 
 def test_train_command_parses_its_arguments():

@@ -47,14 +47,20 @@ def pick_device() -> torch.device:
 
 
 def autocast(device: torch.device):
-    """bf16 autocast where it is fast (CUDA, or CPUs with AMX tiles); fp32 elsewhere, since bf16
-    matmuls without AMX run about 3x slower than fp32 on this class of CPU."""
+    """bf16 autocast where it is fast: CUDA, and CPUs with bf16 instructions (AMX tiles or
+    AVX512-BF16: on a 2-core EPYC with AVX512-BF16 a VAE training step runs 2.2x and a FlowDiT step
+    2.0x faster, with the same validation PSNR; bench/precision_speed.py); fp32 elsewhere, since
+    without them bf16 matmuls run about 3x slower than fp32."""
     if device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
-    amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
-    if amx:
+    if cpu_has_fast_bf16():
         return torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def cpu_has_fast_bf16() -> bool:
+    return any(getattr(torch.cpu, probe, lambda: False)()
+               for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"))
 
 
 def set_threads(n: int) -> None:
