@@ -58,6 +58,7 @@ def main() -> None:
 
     results: dict = {"machine": machine(), "clip": [], "shot": {}, "script": {}}
     probe = FlowEngine(args.checkpoint)
+    results["precision"] = probe.precision
     w, h, window = probe.native_w, probe.native_h, probe.window
     fps = probe.meta["fps"]
     storyboard = parse(SHOT)

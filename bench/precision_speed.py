@@ -4,11 +4,12 @@ Run:  .venv/bin/python bench/precision_speed.py [--threads 2] [--repeats 9] [--o
 
 Times the recipes' two training steps at the shipped models' sizes (fresh weights of the shipped
 configs): a VideoVAE step (encode, sample, decode with a pixel layout, MSE, backward, AdamW) on a
-batch of 8 clips of 16 x 96 x 56, and a FlowDiT step (336 tokens, width 192) on a batch of 12; and
-one clip sampled by the shipped engine (4 Euler steps with guidance, decode). Medians over
-`repeats` runs, the two precisions interleaved so that a change in the host's load hits both;
-ratio = fp32 / bf16 (> 1: bf16 is faster). `training.common.autocast` turns bf16 on where the CPU
-reports AMX tiles or AVX512-BF16; this bench is how that rule was checked.
+batch of 8 clips of 16 x 96 x 56, and a FlowDiT step (336 tokens, the shipped width) on a batch of
+12; and one clip sampled by the shipped engine (4 Euler steps with guidance, decode) with
+FlowEngine(precision="fp32" / "bf16"). Medians over `repeats` runs, the two precisions interleaved
+so that a change in the host's load hits both; ratio = fp32 / bf16 (> 1: bf16 is faster).
+`training.common.autocast` and the engine's precision="auto" turn bf16 on where the CPU reports AMX
+tiles or AVX512-BF16; this bench is how that rule was checked.
 """
 from __future__ import annotations
 
@@ -85,7 +86,8 @@ def flow_step(engine: FlowEngine, batch: int = 12):
     return step
 
 
-def clip_sample(engine: FlowEngine):
+def clip_sample(engine: FlowEngine, precision: str):
+    engine = FlowEngine(precision=precision)   # the engine sets its own autocast
     fps = engine.meta["fps"]
     storyboard = parse("a red ball bounces across a night sky")
     storyboard.shots[0].duration_s = engine.window / fps
@@ -108,9 +110,13 @@ def main() -> None:
     torch.manual_seed(0)
     engine = FlowEngine()
     rows = {}
-    for name, make in (("vae_train_step", vae_step), ("flow_train_step", flow_step), ("flow_clip_sample", clip_sample)):
-        fn = make(engine)
-        m = interleaved_medians({"fp32": with_precision(fn, False), "bf16": with_precision(fn, True)}, args.repeats)
+    for name, make in (("vae_train_step", vae_step), ("flow_train_step", flow_step), ("flow_clip_sample", None)):
+        if make is None:
+            steps = {p: clip_sample(engine, p) for p in ("fp32", "bf16")}
+        else:
+            fn = make(engine)
+            steps = {"fp32": with_precision(fn, False), "bf16": with_precision(fn, True)}
+        m = interleaved_medians(steps, args.repeats)
         rows[name] = {"fp32_s": round(m["fp32"], 4), "bf16_s": round(m["bf16"], 4),
                       "ratio_fp32_over_bf16": round(m["fp32"] / m["bf16"], 2)}
         print(name, rows[name], flush=True)

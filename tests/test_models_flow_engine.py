@@ -68,6 +68,21 @@ def test_bad_options_are_refused(checkpoint, tmp_path):
         FlowEngine(checkpoint, context_frames=4)
     with pytest.raises(InputError, match="sampler 'x'"):
         FlowEngine(checkpoint, sampler="x")
+    with pytest.raises(InputError, match="precision 'fp16'"):
+        FlowEngine(checkpoint, precision="fp16")
+
+
+def test_bf16_sampling_stays_close_to_fp32(checkpoint, monkeypatch):
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    assert FlowEngine(checkpoint).precision == "bf16"          # auto: the CPU has bf16 instructions
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    assert FlowEngine(checkpoint).precision == "fp32"
+    shot = shot_plan(1.0)
+    full = FlowEngine(checkpoint, steps=2, precision="fp32").generate(shot, 64, 64, 8).astype(int)
+    half = FlowEngine(checkpoint, steps=2, precision="bf16").generate(shot, 64, 64, 8).astype(int)
+    assert full.shape == half.shape and not np.array_equal(full, half)   # bf16 really ran
+    assert np.abs(full - half).mean() < 4                                   # ... and drew the same video
 
 
 def test_upscale_keeps_flat_regions_and_reaches_the_size():
