@@ -578,3 +578,15 @@ def test_adverb_de_before_a_direction_is_not_read_as_underground():
     shot = parse("一个小小黑的气球在蓝天慢慢地下方移动。").shots[0]
     action = shot.subjects[0].action
     assert (action.motion, action.direction, action.speed) == ("move", "down", "slow")
+
+
+@pytest.mark.parametrize("text, background, motion", [
+    ("一个黑的气球在日出现身。", "sunset", "fade_in"),   # was cut 日/出现/身: the sunrise was lost
+    ("一个黑的气球在都市长大。", "city", "grow"),        # was cut 都/市长/大 ("mayor")
+])
+def test_a_setting_word_cut_across_a_verb_is_regrouped(text, background, motion):
+    # Both found by the composed-sentence property test.
+    shot = parse(text).shots[0]
+    assert shot.setting.background == background
+    assert (shot.subjects[0].color, shot.subjects[0].kind, shot.subjects[0].action.motion) == (
+        "black", "balloon", motion)

@@ -233,13 +233,19 @@ def _split_zh(word: str) -> list[Token] | None:
 def _regroup(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Move a character across a jieba boundary when that makes lexicon words: 大/海上 -> 大海/上
     (jieba's corpus counts prefer 海上, the sentence means "on the big sea"), and 慢向/上移 ->
-    慢/向上移 (slowly, upward-move: 慢向 is no word, and 向 belongs to the direction)."""
+    慢/向上移 (slowly, upward-move: 慢向 is no word, and 向 belongs to the direction), and
+    日/出现/身 -> 日出/现身 (appears at sunrise: 日 and 身 are no words alone) and 都/市长/大 ->
+    都市/长大 (grows in the city, not "all mayor big"): three pieces, not all words, that make two."""
     out = list(pairs)
+    lexicon = lexicon_zh.LEXICON
     for i in range(len(out) - 1):
         (a, fa), (b, fb) = out[i], out[i + 1]
-        if len(a) == 1 and len(b) > 1 and a + b[0] in lexicon_zh.LEXICON and (
-                b[1:] in lexicon_zh.LEXICON):
+        c = out[i + 2][0] if i + 2 < len(out) else ""
+        if len(a) == 1 and len(b) > 1 and a + b[0] in lexicon and b[1:] in lexicon:
             out[i], out[i + 1] = (a + b[0], fa), (b[1:], fb)
+        elif (len(a) == 1 and len(b) > 1 and len(c) == 1 and not (a in lexicon and b in lexicon and c in lexicon)
+              and a + b[0] in lexicon and b[1:] + c in lexicon):
+            out[i], out[i + 1], out[i + 2] = (a + b[0], fa), (b[1:] + c, fb), ("", out[i + 2][1])
         elif (len(a) > 1 and a not in lexicon_zh.LEXICON and a[:-1] in lexicon_zh.LEXICON
               and a[-1] + b[0] in lexicon_zh.LEXICON and _split_zh(a[-1] + b) is not None):
             out[i], out[i + 1] = (a[:-1], fa), (a[-1] + b, fb)
