@@ -48,7 +48,7 @@ def pick_device() -> torch.device:
 
 def autocast(device: torch.device):
     """bf16 autocast where it is fast: CUDA, and CPUs with bf16 instructions (AMX tiles or
-    AVX512-BF16: on a 2-core EPYC with AVX512-BF16 a VAE training step runs 2.2x and a FlowDiT step
+    AVX512-BF16: on a 2-core EPYC with AVX512-BF16 a VAE training step runs 2.1x and a FlowDiT step
     2.0x faster, with the same validation PSNR; bench/precision_speed.py); fp32 elsewhere, since
     without them bf16 matmuls run about 3x slower than fp32."""
     if device.type == "cuda":
