@@ -18,9 +18,9 @@ def describe() -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     try:
         import torch
-        amx = ("AMX yes" if torch.cpu._is_amx_tile_supported() else "AMX no") + \
+        bf16 = ("AMX yes" if torch.cpu._is_amx_tile_supported() else "AMX no") + \
             (", AVX512-BF16 yes" if torch.cpu._is_avx512_bf16_supported() else ", AVX512-BF16 no")
     except ImportError:
-        amx = "AMX unknown"
-    return (f"{cpu}, {os.cpu_count()} cores (load {load:.1f} at start), {amx}, "
+        bf16 = "AMX unknown"
+    return (f"{cpu}, {os.cpu_count()} cores (load {load:.1f} at start), {bf16}, "
             f"Python {platform.python_version()}, {platform.system()}")

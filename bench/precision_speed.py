@@ -50,26 +50,32 @@ def with_precision(fn, bf16: bool):
     return run
 
 
-def vae_step(engine: FlowEngine, batch: int = 8):
-    model = VideoVAE(engine.vae.config)
+def training_step(model: torch.nn.Module, loss_fn):
+    """One AdamW step of `model` on the loss `loss_fn()` computes."""
     opt = torch.optim.AdamW(model.parameters(), 1e-4)
-    c = model.config
-    g = torch.Generator().manual_seed(0)
-    x = torch.rand(batch, 3, 16, engine.native_h, engine.native_w, generator=g) * 2 - 1
-    layout = torch.rand(batch, c.layout_channels, 16, engine.native_h, engine.native_w, generator=g)
 
     def step():
-        recon, mean, logvar = model(x, layout, generator=g)
-        loss = (recon.float() - x).pow(2).mean() + 1e-5 * (mean.float().pow(2) + logvar.float().exp()).mean()
+        loss = loss_fn()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
     return step
 
 
+def vae_step(engine: FlowEngine, batch: int = 8):
+    model = VideoVAE(engine.vae.config)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(batch, 3, 16, engine.native_h, engine.native_w, generator=g) * 2 - 1
+    layout = torch.rand(batch, model.config.layout_channels, 16, engine.native_h, engine.native_w, generator=g)
+
+    def loss():
+        recon, mean, logvar = model(x, layout, generator=g)
+        return (recon.float() - x).pow(2).mean() + 1e-5 * (mean.float().pow(2) + logvar.float().exp()).mean()
+    return training_step(model, loss)
+
+
 def flow_step(engine: FlowEngine, batch: int = 12):
     model = FlowDiT(engine.model.config)
-    opt = torch.optim.AdamW(model.parameters(), 1e-4)
     c = model.config
     g = torch.Generator().manual_seed(0)
     x = torch.randn(batch, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width, generator=g)
@@ -78,15 +84,10 @@ def flow_step(engine: FlowEngine, batch: int = 12):
         torch.randn(batch, c.text_dim, generator=g)
     layout = torch.rand(batch, c.layout_channels, c.latent_frames, c.latent_height, c.latent_width, generator=g)
 
-    def step():
-        loss = (model(x, t, tokens, mask, pooled, layout).float() - x).pow(2).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    return step
+    return training_step(model, lambda: (model(x, t, tokens, mask, pooled, layout).float() - x).pow(2).mean())
 
 
-def clip_sample(engine: FlowEngine, precision: str):
+def clip_sample(precision: str):
     engine = FlowEngine(precision=precision)   # the engine sets its own autocast
     fps = engine.meta["fps"]
     storyboard = parse("a red ball bounces across a night sky")
@@ -109,13 +110,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     engine = FlowEngine()
+    vae, flow = vae_step(engine), flow_step(engine)
+    benches = {"vae_train_step": {"fp32": with_precision(vae, False), "bf16": with_precision(vae, True)},
+               "flow_train_step": {"fp32": with_precision(flow, False), "bf16": with_precision(flow, True)},
+               "flow_clip_sample": {p: clip_sample(p) for p in ("fp32", "bf16")}}
     rows = {}
-    for name, make in (("vae_train_step", vae_step), ("flow_train_step", flow_step), ("flow_clip_sample", None)):
-        if make is None:
-            steps = {p: clip_sample(engine, p) for p in ("fp32", "bf16")}
-        else:
-            fn = make(engine)
-            steps = {"fp32": with_precision(fn, False), "bf16": with_precision(fn, True)}
+    for name, steps in benches.items():
         m = interleaved_medians(steps, args.repeats)
         rows[name] = {"fp32_s": round(m["fp32"], 4), "bf16_s": round(m["bf16"], 4),
                       "ratio_fp32_over_bf16": round(m["fp32"] / m["bf16"], 2)}

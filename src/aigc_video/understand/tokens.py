@@ -246,8 +246,8 @@ def _regroup(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         elif (len(a) == 1 and len(b) > 1 and len(c) == 1 and not (a in lexicon and b in lexicon and c in lexicon)
               and a + b[0] in lexicon and b[1:] + c in lexicon):
             out[i], out[i + 1], out[i + 2] = (a + b[0], fa), (b[1:] + c, fb), ("", out[i + 2][1])
-        elif (len(a) > 1 and a not in lexicon_zh.LEXICON and a[:-1] in lexicon_zh.LEXICON
-              and a[-1] + b[0] in lexicon_zh.LEXICON and _split_zh(a[-1] + b) is not None):
+        elif (len(a) > 1 and a not in lexicon and a[:-1] in lexicon
+              and a[-1] + b[0] in lexicon and _split_zh(a[-1] + b) is not None):
             out[i], out[i + 1] = (a[:-1], fa), (a[-1] + b, fb)
     return out
 
