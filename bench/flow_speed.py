@@ -74,7 +74,7 @@ def main() -> None:
         engine = FlowEngine(args.checkpoint, steps=steps, sampler=sampler, guidance=guidance)
         s = median_time(lambda: engine.generate(clip_plan, w, h, fps), args.repeats)
         results["clip"].append({"frames": window, "size": f"{w}x{h}", "steps": steps, "sampler": sampler,
-                                "guidance": guidance, "median_s": round(s, 4),
+                                "guidance": guidance, "rescale": engine.guidance_rescale, "median_s": round(s, 4),
                                 "render_median_s": round(render_s, 4), "ratio_vs_render": round(s / render_s, 2)})
         print(results["clip"][-1], flush=True)
 

@@ -96,6 +96,7 @@ def main() -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"suite": args.suite, "seeds": list(seeds), "size": args.size, "fps": args.fps,
                                    "run": str(run), "weights": args.weights, "vae": args.vae, "guidance": engine.guidance,
+                                   "guidance_rescale": engine.guidance_rescale,
                                    "sampling_steps": engine.steps, "machine": f"{os.cpu_count()}-core CPU, shared",
                                    "rows": rows}, indent=2) + "\n")
 

@@ -70,6 +70,8 @@ def test_bad_options_are_refused(checkpoint, tmp_path):
         FlowEngine(checkpoint, sampler="x")
     with pytest.raises(InputError, match="precision 'fp16'"):
         FlowEngine(checkpoint, precision="fp16")
+    with pytest.raises(InputError, match="guidance_rescale 1.5"):
+        FlowEngine(checkpoint, guidance_rescale=1.5)
 
 
 def test_bf16_sampling_stays_close_to_fp32(checkpoint, monkeypatch):

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from aigc_video.errors import InputError
-from aigc_video.sampling import get_sampler, guided, sample_euler, sample_heun, timesteps
+from aigc_video.sampling import combine_guided, get_sampler, guided, sample_euler, sample_heun, timesteps
 
 
 def test_timesteps_run_from_noise_to_data_and_shift_towards_noise():
@@ -55,3 +55,18 @@ def test_guidance_extrapolates_from_unconditional_to_conditional():
     x, t = torch.zeros(2, 3), torch.ones(2)
     assert torch.allclose(guided(cond, uncond, 3.0)(x, t), torch.full_like(x, 3.0))
     assert guided(cond, uncond, 1.0) is cond
+
+
+def test_guidance_rescale_matches_the_conditional_spread_per_sample():
+    g = torch.Generator().manual_seed(0)
+    v_c = torch.randn(3, 4, 5, generator=g) * torch.tensor([1.0, 2.0, 0.5])[:, None, None]
+    v_u = torch.randn(3, 4, 5, generator=g)
+    plain = combine_guided(v_c, v_u, 3.0)
+    full = combine_guided(v_c, v_u, 3.0, rescale=1.0)
+    # rescale 1: each sample keeps the guided direction at the conditional velocity's spread
+    assert torch.allclose(full.std((1, 2)), v_c.std((1, 2)), atol=1e-5)
+    assert torch.allclose(full / full.norm(dim=(1, 2), keepdim=True), plain / plain.norm(dim=(1, 2), keepdim=True),
+                          atol=1e-5)
+    # rescale r mixes the two linearly; 0 is plain guidance
+    assert torch.allclose(combine_guided(v_c, v_u, 3.0, rescale=0.7), 0.7 * full + 0.3 * plain, atol=1e-5)
+    assert torch.equal(combine_guided(v_c, v_u, 3.0, rescale=0.0), plain)

@@ -270,8 +270,12 @@ def test_batched_guidance_equals_two_separate_passes():
         batched = make_velocity_fn(model, text, None, guidance=2.5)(x, t)
         separate = guided(make_velocity_fn(model, text, None), make_velocity_fn(model, dropped, None), 2.5)(x, t)
         plain = make_velocity_fn(model, text, None)(x, t)
+        rescaled = make_velocity_fn(model, text, None, guidance=2.5, guidance_rescale=0.7)(x, t)
+        separate_rescaled = guided(make_velocity_fn(model, text, None), make_velocity_fn(model, dropped, None),
+                                   2.5, rescale=0.7)(x, t)
     assert torch.allclose(batched, separate, atol=1e-5)
     assert not torch.allclose(batched, plain, atol=1e-3)
+    assert torch.allclose(rescaled, separate_rescaled, atol=1e-5) and not torch.allclose(rescaled, batched, atol=1e-3)
 
 
 def test_training_times_mix_logit_normal_and_uniform():

@@ -51,17 +51,27 @@ def sample_heun(velocity_fn: VelocityFn, x: torch.Tensor, ts: torch.Tensor) -> t
     return x
 
 
-def combine_guided(v_cond: torch.Tensor, v_uncond: torch.Tensor, scale: float) -> torch.Tensor:
-    """Classifier-free guidance (Ho & Salimans 2022): v = v_u + scale * (v_c - v_u)."""
-    return v_uncond + scale * (v_cond - v_uncond)
+def combine_guided(v_cond: torch.Tensor, v_uncond: torch.Tensor, scale: float, rescale: float = 0.0) -> torch.Tensor:
+    """Classifier-free guidance (Ho & Salimans 2022): v = v_u + scale * (v_c - v_u).
+
+    rescale in [0, 1] pulls each sample's guided velocity back toward the conditional one's standard
+    deviation (Lin et al. 2024, "Common diffusion noise schedules and sample steps are flawed", 3.4):
+    v <- rescale * v * std(v_c) / std(v) + (1 - rescale) * v. Guidance inflates v, and a few-step
+    sampler carries that into over-saturated samples; rescale 0 is plain guidance."""
+    v = v_uncond + scale * (v_cond - v_uncond)
+    if rescale:
+        dims = tuple(range(1, v.dim()))
+        ratio = v_cond.float().std(dims, keepdim=True) / v.float().std(dims, keepdim=True).clamp(min=1e-6)
+        v = v * (rescale * ratio + (1 - rescale)).to(v.dtype)
+    return v
 
 
-def guided(cond_fn: VelocityFn, uncond_fn: VelocityFn, scale: float) -> VelocityFn:
+def guided(cond_fn: VelocityFn, uncond_fn: VelocityFn, scale: float, rescale: float = 0.0) -> VelocityFn:
     """Classifier-free guidance over two velocity functions. scale = 1 is the conditional model
     alone and skips the unconditional pass."""
     if scale == 1.0:
         return cond_fn
-    return lambda x, t: combine_guided(cond_fn(x, t), uncond_fn(x, t), scale)
+    return lambda x, t: combine_guided(cond_fn(x, t), uncond_fn(x, t), scale, rescale)
 
 
 SAMPLERS: dict[str, Callable[[VelocityFn, torch.Tensor, torch.Tensor], torch.Tensor]] = {

@@ -68,10 +68,10 @@ def encode_captions(captions: list[str], encoder=None) -> TextEmbedding:
 
 def make_velocity_fn(model: FlowDiT, text: TextEmbedding, layout: torch.Tensor | None,
                      context: torch.Tensor | None = None, context_mask: torch.Tensor | None = None,
-                     guidance: float = 1.0):
+                     guidance: float = 1.0, guidance_rescale: float = 0.0):
     """Close over the conditions: (x, t) -> v, as the samplers want. With guidance != 1 the
     conditional and the text-dropped pass run as one batch of 2B (one model call per step, which
-    is cheaper than two on a CPU)."""
+    is cheaper than two on a CPU); guidance_rescale as in `sampling.combine_guided`."""
     tokens, mask, pooled = text.tokens, text.mask, text.pooled
     if guidance == 1.0:
         return lambda x, t: model(x, t, tokens, mask, pooled, layout, None, context, context_mask)
@@ -84,16 +84,17 @@ def make_velocity_fn(model: FlowDiT, text: TextEmbedding, layout: torch.Tensor |
 
     def velocity(x, t):
         v_c, v_u = model(twice(x), twice(t), tokens2, mask2, pooled2, layout2, None, context2, context_mask2).chunk(2)
-        return combine_guided(v_c, v_u, guidance)
+        return combine_guided(v_c, v_u, guidance, guidance_rescale)
     return velocity
 
 
 @torch.no_grad()
 def sample_latents(model: FlowDiT, text: TextEmbedding, layout: torch.Tensor | None, noise: torch.Tensor,
                    steps: int, sampler: str = "euler", guidance: float = 1.0, shift: float = 1.0,
-                   context: torch.Tensor | None = None, context_mask: torch.Tensor | None = None) -> torch.Tensor:
+                   context: torch.Tensor | None = None, context_mask: torch.Tensor | None = None,
+                   guidance_rescale: float = 0.0) -> torch.Tensor:
     """Latents (B, C, t, h, w) from noise; context frames, when given, are pasted back clean."""
-    velocity = make_velocity_fn(model, text, layout, context, context_mask, guidance)
+    velocity = make_velocity_fn(model, text, layout, context, context_mask, guidance, guidance_rescale)
     z = get_sampler(sampler)(velocity, noise, timesteps(steps, shift))
     if context is not None:
         keep = context_mask[:, None, :, None, None]
