@@ -1,13 +1,14 @@
 """Render speed of the whole pipeline on the shipped example script.
 
-    .venv/bin/python bench/render_speed.py [--size 1280x720] [--fps 24] [--repeats 3]
+    .venv/bin/python bench/render_speed.py [--engine render] [--size 1280x720] [--fps 24] [--repeats 3]
+    .venv/bin/python bench/render_speed.py --engine flow --out bench/results/render_speed_flow
 
-Renders examples/story.txt with the render engine, narration, music and burned subtitles, and
-reports the median wall time, the real-time factor (video seconds per wall second) and the median
+Renders examples/story.txt with an engine (the procedural `render` unless told; `flow` is the
+learned default engine), narration, music and burned subtitles, and reports the median wall time, the real-time factor (video seconds per wall second) and the median
 of each stage. Baseline, run in the same script: encoding the same number of already-made
 frames with the pipeline's encoder settings and no audio (the floor every engine pays), so the
 ratio says what the rest costs.
-Writes bench/results/render_speed.md and .json.
+Writes bench/results/render_speed.md and .json (or --out's).
 """
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def main() -> None:
     lines = [
         f"# Render speed: examples/story.txt, engine `{args.engine}`, {args.size} @ {args.fps} fps",
         "", f"Machine: {result['machine']}.", "",
-        f"Command: `.venv/bin/python bench/render_speed.py --size {args.size} --fps {args.fps} --repeats {args.repeats}`",
+        f"Command: `.venv/bin/python bench/render_speed.py --engine {args.engine} --size {args.size} --fps {args.fps} --repeats {args.repeats}`",
         "", "| measure | value |", "|---|---|",
         f"| video length | {video_s:.2f} s ({n_frames} frames) |",
         f"| median wall time ({args.repeats} runs) | {wall:.2f} s |",

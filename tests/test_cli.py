@@ -17,6 +17,7 @@ def test_generate_writes_video_srt_report(tmp_path):
     r = run_cli("generate", "A red ball bounces.", "-o", str(out), "--size", "160x90", "--fps", "8", "--json")
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
+    assert report["engine"] == "flow"   # the shipped learned model is the default
     assert report["storyboard"]["shots"][0]["subjects"][0]["kind"] == "circle"
     assert out.exists() and out.with_suffix(".srt").exists() and (tmp_path / "clip.report.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "clip.report.json", "clip.srt"]

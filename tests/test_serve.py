@@ -19,12 +19,12 @@ from aigc_video.serve.store import DB_FILE, JobStore, job_folder  # noqa: E402
 from aigc_video.synthesis.encode import probe  # noqa: E402
 
 BASE = "http://127.0.0.1"
-TINY = {"text": "A red ball bounces on the grass.", "width": 160, "height": 90, "fps": 8, "seed": 0}
+TINY = {"text": "A red ball bounces on the grass.", "engine": "render", "width": 160, "height": 90, "fps": 8, "seed": 0}
 # Long enough to be caught mid-run: six shots at 320x180.
 LONG = {"text": " ".join(["A red ball bounces on the grass.", "Two blue stars spin in space.",
                           "A yellow car drives left in the city.", "A white boat sails on the sea.",
                           "A green tree grows in the desert.", "A pink heart jumps at night."]),
-        "width": 320, "height": 180, "fps": 24, "seed": 1}
+        "engine": "render", "width": 320, "height": 180, "fps": 24, "seed": 1}
 TOKEN = "t0ken-for-the-tests-0123456789"
 
 

@@ -13,10 +13,10 @@ import traceback
 from pathlib import Path
 
 from . import limits
+from .engines import DEFAULT_ENGINE
 from .errors import DependencyMissing, InputError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
-DEFAULT_ENGINE = "render"
 # Subcommands owned by their own packages; each module has register(subparsers), cheap to import.
 PLUGGED_COMMANDS = ("aigc_video.eval.command", "aigc_video.training.command", "aigc_video.serve.command")
 
@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="make a video from text")
     add_common(g)
     g.add_argument("-o", "--output", default="out.mp4", help="output .mp4 (an .srt and .report.json go beside it)")
-    g.add_argument("--engine", default=DEFAULT_ENGINE, help="frame engine: render | flow")
+    g.add_argument("--engine", default=DEFAULT_ENGINE, help="frame engine: flow (learned, the default) | render (procedural)")
     g.add_argument("--no-audio", action="store_true", help="no narration and no music")
     g.add_argument("--narration", default="auto", choices=("auto", "require", "off"),
                    help="auto: speak if espeak-ng is installed, else warn; require: fail without it")

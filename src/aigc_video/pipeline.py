@@ -12,7 +12,7 @@ import numpy as np
 from . import limits
 from .atomic import write_text_atomic
 from .cost import CostMeter
-from .engines import get_engine
+from .engines import DEFAULT_ENGINE, get_engine
 from .errors import InputError
 from .modes import check_modes
 from .scene import plan as plan_scene
@@ -43,12 +43,12 @@ class GenerationResult:
 class Pipeline:
     """Settings of a run; `generate(text, output)` makes one video.
 
-    engine: "render" (procedural scene engine) or "flow" (learned); size (width, height) in pixels;
+    engine: "flow" (learned, the default) or "render" (procedural scene engine); size (width, height) in pixels;
     narration: "auto" (speak if espeak-ng is installed, else warn), "require" or "off";
     subtitles: "srt" (file beside the video), "burn" (file + burned into frames) or "none".
     """
 
-    engine: str = "render"
+    engine: str = DEFAULT_ENGINE
     size: tuple[int, int] = (640, 360)
     fps: int = 24
     seed: int = 0

@@ -4,7 +4,10 @@ from __future__ import annotations
 from ..errors import InputError
 from .base import Engine
 
-ENGINES = ("render", "flow")
+ENGINES = ("flow", "render")
+# The learned model is the default; "render" draws the same plan procedurally, faster and exactly
+# as planned (MODEL_CARD.md, "Which engine?", compares them on the evaluation suites).
+DEFAULT_ENGINE = "flow"
 
 
 def get_engine(name: str, **options) -> Engine:

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .. import limits
-from ..engines import ENGINES
+from ..engines import DEFAULT_ENGINE, ENGINES
 
 Engine = Literal[ENGINES]  # type: ignore[valid-type]
 
@@ -19,7 +19,7 @@ class JobRequest(BaseModel):
 
     text: str = Field(min_length=1, max_length=limits.MAX_TEXT_CHARS,
                       description="a prompt or a script, English or Chinese; one sentence per shot")
-    engine: Engine = "render"
+    engine: Engine = DEFAULT_ENGINE
     width: int = Field(640, ge=limits.MIN_SIDE, le=limits.MAX_SIDE, description="even, pixels")
     height: int = Field(360, ge=limits.MIN_SIDE, le=limits.MAX_SIDE, description="even, pixels")
     fps: int = Field(24, ge=limits.MIN_FPS, le=limits.MAX_FPS)
