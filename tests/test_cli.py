@@ -80,6 +80,16 @@ def test_unwritable_folder_exits_2(tmp_path, monkeypatch, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_default_engine_without_the_ml_extra_exits_2_naming_it(tmp_path, monkeypatch, capsys):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    assert cli.main(["generate", "a red ball", "-o", str(tmp_path / "a.mp4")]) == 2
+    err = capsys.readouterr().err
+    assert "needs torch" in err and "--engine render" in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_internal_error_exits_1(monkeypatch, capsys):
     def boom(self, *a, **k):
         raise RuntimeError("kaboom")
