@@ -4,6 +4,8 @@
 
 const $ = (id) => document.getElementById(id);
 const TERMINAL = new Set(["done", "failed", "cancelled", "interrupted"]);
+// What each engine is, in the picker (MODEL_CARD.md compares them); unknown names show as they are.
+const ENGINE_LABELS = { flow: "flow · learned model", render: "render · procedural, exact" };
 const state = { options: null, current: null, source: null, shownVideo: null };
 
 // --- small helpers ------------------------------------------------------------------------
@@ -231,7 +233,7 @@ async function start() {
     $("text").maxLength = lim.max_text_chars;
     $("seed").max = lim.max_seed;
     $("max-duration").max = lim.max_video_seconds;
-    $("engine").replaceChildren(...state.options.engines.map((e) => el("option", { value: e, text: e })));
+    $("engine").replaceChildren(...state.options.engines.map((e) => el("option", { value: e, text: ENGINE_LABELS[e] || e })));
   } catch (e) {
     $("form-error").textContent = e.message;
   }
