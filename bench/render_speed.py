@@ -4,10 +4,11 @@
     .venv/bin/python bench/render_speed.py --engine flow --out bench/results/render_speed_flow
 
 Renders examples/story.txt with an engine (the procedural `render` unless told; `flow` is the
-learned default engine), narration, music and burned subtitles, and reports the median wall time, the real-time factor (video seconds per wall second) and the median
-of each stage. Baseline, run in the same script: encoding the same number of already-made
-frames with the pipeline's encoder settings and no audio (the floor every engine pays), so the
-ratio says what the rest costs.
+learned default engine), narration, music and burned subtitles, and reports the median wall
+time, the real-time factor (video seconds per wall second) and the median of each stage.
+Baseline, run in the same script: encoding the same number of already-made frames with the
+pipeline's encoder settings and no audio (the floor every engine pays), so the ratio says what
+the rest costs.
 Writes bench/results/render_speed.md and .json (or --out's).
 """
 from __future__ import annotations

@@ -117,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="make a video from text")
     add_common(g)
     g.add_argument("-o", "--output", default="out.mp4", help="output .mp4 (an .srt and .report.json go beside it)")
-    g.add_argument("--engine", default=DEFAULT_ENGINE, help="frame engine: flow (learned, the default) | render (procedural)")
+    g.add_argument("--engine", default=DEFAULT_ENGINE,
+                   help="frame engine: flow (learned, the default) | render (procedural)")
     g.add_argument("--no-audio", action="store_true", help="no narration and no music")
     g.add_argument("--narration", default="auto", choices=("auto", "require", "off"),
                    help="auto: speak if espeak-ng is installed, else warn; require: fail without it")

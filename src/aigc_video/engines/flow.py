@@ -40,7 +40,7 @@ DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "f
 DEFAULT_GUIDANCE = 2.0
 DEFAULT_GUIDANCE_RESCALE = 0.7
 DEFAULT_STEPS = 4
-UPSCALE_CHUNK = 4      # native frames upscaled at once (bench/render_speed_flow: 720p)
+UPSCALE_CHUNK = 4      # native frames upscaled at once: ~45 MB of float32 at 1280x720
 
 
 class FlowEngine:

@@ -38,7 +38,8 @@ def load_minilm(model_path: str | None = None):
     shown = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
     try:
-        return AutoTokenizer.from_pretrained(model_path), AutoModel.from_pretrained(model_path, dtype=torch.float32).eval()
+        model = AutoModel.from_pretrained(model_path, dtype=torch.float32).eval()
+        return AutoTokenizer.from_pretrained(model_path), model
     finally:
         if shown:
             hf_logging.enable_progress_bar()
