@@ -27,7 +27,7 @@ from aigc_video.data.layout import rasterize_layout  # noqa: E402
 from aigc_video.engines.flow import upscale  # noqa: E402
 from aigc_video.engines.render import RenderEngine  # noqa: E402
 from aigc_video.models.io import load_component  # noqa: E402
-from aigc_video.training.common import to_uint8_frames, to_video_tensor  # noqa: E402
+from aigc_video.training.common import to_video_tensor  # noqa: E402
 from aigc_video.training.vae_recipe import decoder_layout  # noqa: E402
 
 
@@ -44,8 +44,7 @@ class NativeRender:
 
     def finish(self, video: torch.Tensor, width: int, height: int) -> np.ndarray:
         """(1, 3, T, h, w) in [-1, 1] -> (T, height, width, 3) uint8."""
-        out = upscale(video[0].transpose(0, 1), height, width)
-        return to_uint8_frames(out.transpose(0, 1)[None])[0].numpy()
+        return upscale(video[0].transpose(0, 1), height, width).numpy()
 
     def generate(self, shot, width, height, fps):
         return self.finish(to_video_tensor(self.frames(shot, fps)[None]), width, height)
