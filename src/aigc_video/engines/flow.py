@@ -7,8 +7,8 @@ decoded together (the decoder is convolutional in time), so no seam is left by t
 
 Upscaler: a mild unsharp mask at the native size (amount 0.5, Gaussian sigma 0.5 native pixels),
 which restores the edge contrast the bicubic kernel spreads, then bicubic
-(torch.nn.functional.interpolate, on uint8 frames: see `upscale`) to the requested size. A requested aspect ratio other than the
-native one is reached by stretching.
+(torch.nn.functional.interpolate, on uint8 frames: see `upscale`) to the requested size. A
+requested aspect ratio other than the native one is reached by stretching.
 
 Frame rate: the model was trained at one frame rate (12 fps); a shot planned at another is sampled
 at the native rate (its tracks retimed, so objects move per frame as in training) and each output
