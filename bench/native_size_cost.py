@@ -22,39 +22,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe  # noqa: E402
-from precision_speed import interleaved_medians, training_step, with_precision  # noqa: E402
+from precision_speed import flow_step, interleaved_medians, vae_step, with_precision  # noqa: E402
 
 from aigc_video.engines.flow import FlowEngine  # noqa: E402
-from aigc_video.models.flow_dit import FlowDiT  # noqa: E402
-from aigc_video.models.vae import VideoVAE  # noqa: E402
 from aigc_video.training.common import cpu_has_fast_bf16  # noqa: E402
 
 # Wall minutes of the shipped recipes at 96x56 (MODEL_CARD.md, bf16 on the 2-core EPYC).
 RECIPE_MINUTES = {"flow": 31.7, "vae": 9.0, "decoder": 8.3}
-
-
-def flow_step(config, batch: int = 12):
-    model = FlowDiT(config)
-    c = model.config
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(batch, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width, generator=g)
-    t = torch.rand(batch, generator=g)
-    tokens, pooled = torch.randn(batch, 32, c.text_dim, generator=g), torch.randn(batch, c.text_dim, generator=g)
-    mask = torch.ones(batch, 32, dtype=torch.bool)
-    layout = torch.rand(batch, c.layout_channels, c.latent_frames, c.latent_height, c.latent_width, generator=g)
-    return training_step(model, lambda: (model(x, t, tokens, mask, pooled, layout).float() - x).pow(2).mean())
-
-
-def vae_step(config, width: int, height: int, batch: int = 8):
-    model = VideoVAE(config)
-    g = torch.Generator().manual_seed(0)
-    x = torch.rand(batch, 3, 16, height, width, generator=g) * 2 - 1
-    layout = torch.rand(batch, config.layout_channels, 16, height, width, generator=g)
-
-    def loss():
-        recon, mean, logvar = model(x, layout, generator=g)
-        return (recon.float() - x).pow(2).mean() + 1e-5 * (mean.float().pow(2) + logvar.float().exp()).mean()
-    return training_step(model, loss)
 
 
 def main() -> None:

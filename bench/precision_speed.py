@@ -62,11 +62,12 @@ def training_step(model: torch.nn.Module, loss_fn):
     return step
 
 
-def vae_step(engine: FlowEngine, batch: int = 8):
-    model = VideoVAE(engine.vae.config)
+def vae_step(config, width: int, height: int, batch: int = 8):
+    """One training step of a VideoVAE with this config on random 16-frame clips of width x height."""
+    model = VideoVAE(config)
     g = torch.Generator().manual_seed(0)
-    x = torch.rand(batch, 3, 16, engine.native_h, engine.native_w, generator=g) * 2 - 1
-    layout = torch.rand(batch, model.config.layout_channels, 16, engine.native_h, engine.native_w, generator=g)
+    x = torch.rand(batch, 3, 16, height, width, generator=g) * 2 - 1
+    layout = torch.rand(batch, model.config.layout_channels, 16, height, width, generator=g)
 
     def loss():
         recon, mean, logvar = model(x, layout, generator=g)
@@ -74,8 +75,9 @@ def vae_step(engine: FlowEngine, batch: int = 8):
     return training_step(model, loss)
 
 
-def flow_step(engine: FlowEngine, batch: int = 12):
-    model = FlowDiT(engine.model.config)
+def flow_step(config, batch: int = 12):
+    """One training step of a FlowDiT with this config on random latents, text and layout."""
+    model = FlowDiT(config)
     c = model.config
     g = torch.Generator().manual_seed(0)
     x = torch.randn(batch, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width, generator=g)
@@ -110,7 +112,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     engine = FlowEngine()
-    vae, flow = vae_step(engine), flow_step(engine)
+    vae, flow = vae_step(engine.vae.config, engine.native_w, engine.native_h), flow_step(engine.model.config)
     benches = {"vae_train_step": {"fp32": with_precision(vae, False), "bf16": with_precision(vae, True)},
                "flow_train_step": {"fp32": with_precision(flow, False), "bf16": with_precision(flow, True)},
                "flow_clip_sample": {p: clip_sample(p) for p in ("fp32", "bf16")}}

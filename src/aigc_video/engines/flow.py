@@ -173,6 +173,8 @@ def upscale(frames, height: int, width: int, sharpen: float = 0.5):
     frames to 640x360: 1.2 s -> 0.15 s for the whole upscale)."""
     import torch
     import torch.nn.functional as F
+
+    from ..training.common import to_uint8
     h, w = frames.shape[-2:]
     if sharpen > 0 and (h, w) != (height, width) and max(height / h, width / w) >= 1:
         k = torch.exp(-0.5 * (torch.arange(-1.0, 2.0, dtype=frames.dtype) / 0.5) ** 2)
@@ -181,7 +183,7 @@ def upscale(frames, height: int, width: int, sharpen: float = 0.5):
         blurred = F.conv2d(F.pad(frames, (1, 1, 0, 0), mode="replicate"), k.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
         blurred = F.conv2d(F.pad(blurred, (0, 0, 1, 1), mode="replicate"), k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
         frames = frames + sharpen * (frames - blurred)
-    small = frames.float().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+    small = to_uint8(frames)
     if (h, w) != (height, width):
         small = F.interpolate(small, size=(height, width), mode="bicubic", align_corners=False)
     return small.permute(0, 2, 3, 1)

@@ -150,7 +150,12 @@ def frame_layout(layout) -> torch.Tensor:
     return torch.as_tensor(layout).float().permute(0, 2, 1, 3, 4).contiguous()
 
 
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """float in [-1, 1] -> uint8 in [0, 255], same shape."""
+    return x.detach().float().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+
+
 def to_uint8_frames(video: torch.Tensor) -> torch.Tensor:
     """float (B, 3, T, H, W) in [-1, 1] -> uint8 (B, T, H, W, 3)."""
-    return video.detach().float().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 4, 1)
+    return to_uint8(video).permute(0, 2, 3, 4, 1)
 
