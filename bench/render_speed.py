@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/render_speed.py [--engine render] [--size 1280x720] [--fps 24] [--repeats 3]
     .venv/bin/python bench/render_speed.py --engine flow --out bench/results/render_speed_flow
+    .venv/bin/python bench/render_speed.py --script examples/everyday.txt --out bench/results/render_speed_everyday
 
-Renders examples/story.txt with an engine (the procedural `render` unless told; `flow` is the
+Renders examples/story.txt (or --script: everyday.txt has materials, settings and props) with an engine (the procedural `render` unless told; `flow` is the
 learned default engine), narration, music and burned subtitles, and reports the median wall
 time, the real-time factor (video seconds per wall second) and the median of each stage.
 Baseline, run in the same script: encoding the same number of already-made frames with the
@@ -49,10 +50,11 @@ def main() -> None:
     ap.add_argument("--fps", type=int, default=24)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--engine", default="render")
+    ap.add_argument("--script", default="examples/story.txt")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "render_speed"))
     args = ap.parse_args()
     size = parse_size(args.size)
-    text = (ROOT / "examples" / "story.txt").read_text(encoding="utf-8")
+    text = (ROOT / args.script).read_text(encoding="utf-8")
     pipe = Pipeline(engine=args.engine, size=size, fps=args.fps, seed=0, subtitles="burn", narration="require")
 
     walls, stages, synth = [], [], []
@@ -80,9 +82,9 @@ def main() -> None:
         "target_realtime_factor": 3.0,
     }
     lines = [
-        f"# Render speed: examples/story.txt, engine `{args.engine}`, {args.size} @ {args.fps} fps",
+        f"# Render speed: {args.script}, engine `{args.engine}`, {args.size} @ {args.fps} fps",
         "", f"Machine: {result['machine']}.", "",
-        f"Command: `.venv/bin/python bench/render_speed.py --engine {args.engine} --size {args.size} --fps {args.fps} --repeats {args.repeats}`",
+        f"Command: `.venv/bin/python bench/render_speed.py --engine {args.engine} --script {args.script} --size {args.size} --fps {args.fps} --repeats {args.repeats}`",
         "", "| measure | value |", "|---|---|",
         f"| video length | {video_s:.2f} s ({n_frames} frames) |",
         f"| median wall time ({args.repeats} runs) | {wall:.2f} s |",

@@ -17,7 +17,7 @@ def test_generate_writes_video_srt_report(tmp_path):
     r = run_cli("generate", "A red ball bounces.", "-o", str(out), "--size", "160x90", "--fps", "8", "--json")
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
-    assert report["engine"] == "flow"   # the shipped learned model is the default
+    assert report["engine"] == "render"   # the engine that measures best is the default
     assert report["storyboard"]["shots"][0]["subjects"][0]["kind"] == "circle"
     assert out.exists() and out.with_suffix(".srt").exists() and (tmp_path / "clip.report.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "clip.report.json", "clip.srt"]
@@ -80,11 +80,11 @@ def test_unwritable_folder_exits_2(tmp_path, monkeypatch, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_default_engine_without_the_ml_extra_exits_2_naming_it(tmp_path, monkeypatch, capsys):
+def test_learned_engine_without_the_ml_extra_exits_2_naming_it(tmp_path, monkeypatch, capsys):
     import importlib.util
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
-    assert cli.main(["generate", "a red ball", "-o", str(tmp_path / "a.mp4")]) == 2
+    assert cli.main(["generate", "a red ball", "--engine", "flow", "-o", str(tmp_path / "a.mp4")]) == 2
     err = capsys.readouterr().err
     assert "needs torch" in err and "--engine render" in err
     assert list(tmp_path.iterdir()) == []

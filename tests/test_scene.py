@@ -179,7 +179,7 @@ def test_bad_vocabulary_raises_input_error():
         with pytest.raises(InputError):
             plan(board(bad))
     with pytest.raises(InputError):
-        plan(board(subject(), background="jungle"))
+        plan(board(subject(), background="atlantis"))
 
 
 # --- rendering ------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def test_type_a_prompt_and_watch_the_video_play(tmp_path, browser):
         wait = WebDriverWait(browser, 90, poll_frequency=0.05)
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#engine option"))
         engine = Select(browser.find_element(By.ID, "engine")).first_selected_option
-        assert engine.get_attribute("value") == "flow" and "learned" in engine.text   # the default engine
+        assert engine.get_attribute("value") == "render" and "procedural" in engine.text   # the default engine
 
         # Note the job's state at the moment the first storyboard card is drawn.
         browser.execute_script(

@@ -34,7 +34,11 @@ def assert_valid(sb: Storyboard) -> None:
     for shot in sb.shots:
         assert len(shot.subjects) <= limits.MAX_SUBJECTS
         for s in shot.subjects:
-            assert s.kind in vocab.OBJECTS and s.color in vocab.COLORS and s.size in vocab.SIZES
+            if s.asset is None:
+                assert s.kind in vocab.OBJECTS and s.color in vocab.COLORS
+            else:   # a material: any name, its own colours or a named one
+                assert s.kind and s.color in (*vocab.COLORS, vocab.NATURAL)
+            assert s.size in vocab.SIZES
             assert 1 <= s.count <= limits.MAX_SUBJECTS
             a = s.action
             assert a.motion in vocab.MOTIONS and a.speed in vocab.SPEEDS
@@ -43,7 +47,7 @@ def assert_valid(sb: Storyboard) -> None:
             else:
                 assert a.direction is None
         st_ = shot.setting
-        assert st_.background in vocab.BACKGROUNDS and st_.time in vocab.TIMES
+        assert st_.background in vocab.ALL_BACKGROUNDS and st_.time in vocab.TIMES
         assert st_.weather in vocab.WEATHERS
         assert shot.mood.label in vocab.MOODS
         assert -1 <= shot.mood.valence <= 1 and 0 <= shot.mood.arousal <= 1
@@ -149,7 +153,7 @@ def test_post_modifier_colours_the_last_subject():
 def test_no_object_gives_no_subjects_and_no_warning():
     sb = parse("It is a sunny day in the park.")
     assert sb.shots[0].subjects == [] and sb.warnings == []
-    assert sb.shots[0].setting.background == "grass"
+    assert sb.shots[0].setting.background == "park"
 
 
 def test_sky_follows_the_time_of_day():
@@ -341,7 +345,7 @@ def test_synonyms_map_onto_the_vocabulary():
 def test_every_lexicon_value_is_in_the_vocabulary():
     allowed = {"object": vocab.OBJECTS, "color": vocab.COLORS, "size": vocab.SIZES,
                "motion": vocab.MOTIONS, "direction": vocab.DIRECTIONS, "speed": vocab.SPEEDS,
-               "background": vocab.BACKGROUNDS, "time": vocab.TIMES, "weather": vocab.WEATHERS,
+               "background": vocab.ALL_BACKGROUNDS, "time": vocab.TIMES, "weather": vocab.WEATHERS,
                "mood": vocab.MOODS}
     for lexicon in (lexicon_en.LEXICON, lexicon_zh.LEXICON):
         for word, tags in lexicon.items():
@@ -472,12 +476,13 @@ def test_import_is_light_and_in_vocabulary_text_does_not_import_torch():
 def test_without_the_ml_extra_unknown_words_go_to_warnings():
     code = ("import sys; sys.modules['torch'] = None; "  # makes `import torch` fail
             "from aigc_video.understand import parse, nearest_vocab; "
-            "sb = parse('A purple giraffe jumps.'); "
-            "print(len(sb.shots[0].subjects), nearest_vocab('cat', 'object')); print(sb.warnings[0])")
+            "sb = parse('A purple zorblatt jumps. A giraffe runs.'); "
+            "print(len(sb.shots[0].subjects), sb.shots[1].subjects[0].kind, nearest_vocab('cat', 'object')); "
+            "print(sb.warnings[0])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     first, warning = out.stdout.strip().split("\n")
-    assert first == "0 None"
-    assert "'giraffe' was not understood" in warning and "[ml] extra" in warning
+    assert first == "0 giraffe None"   # names and synonyms need no model; meanings do
+    assert "'zorblatt' is not in the vocabulary" in warning and "[ml] extra" in warning
 
 
 @pytest.fixture(scope="module")
@@ -486,24 +491,38 @@ def encoder():
         pytest.skip("the [ml] extra (torch, transformers) is not installed")
 
 
-def test_unknown_noun_is_mapped_with_a_warning(encoder):
+@pytest.fixture(scope="module")
+def library():
+    from aigc_video import materials
+    if not materials.is_installed():
+        pytest.skip("the material library is not installed (scripts/setup.sh installs it)")
+
+
+def test_unknown_noun_is_a_material_never_another_kind(library):
     sb = parse("A crimson cat jumps.")
-    assert subjects(sb.shots[0]) == [("dog", "red", "medium", 1, "jump", None, "normal")]
-    [warning] = sb.warnings
-    assert "'cat' was mapped to 'dog' (similarity" in warning
-    assert float(warning.split("similarity ")[1].rstrip(")")) >= embedding.MIN_SIMILARITY["object"]
+    assert subjects(sb.shots[0]) == [("cat", "red", "medium", 1, "jump", None, "normal")]
+    assert sb.shots[0].subjects[0].asset.asset_id == "fluent-emoji-flat:cat"
+    assert sb.warnings == []
 
 
-def test_nonsense_noun_is_reported_not_dropped(encoder):
+def test_unknown_noun_by_meaning_is_a_material_with_a_warning(encoder, library):
+    sb = parse("A stallion jumps.")
+    (s,) = sb.shots[0].subjects
+    assert s.asset.matched_by == "embedding" and s.kind == "horse"
+    assert any("'stallion' is drawn as the material 'horse' (similarity" in w for w in sb.warnings)
+
+
+def test_nonsense_noun_is_reported_not_dropped(encoder, library):
     sb = parse("A blue zxqvorp spins, and a star falls.")
     assert [s.kind for s in sb.shots[0].subjects] == ["star"]
-    assert any("'zxqvorp' was not understood" in w for w in sb.warnings)
+    assert any("'zxqvorp' is not in the vocabulary or the material library (nearest" in w
+               for w in sb.warnings)
 
 
 def test_unknown_place_maps_to_a_background(encoder):
     sb = parse("A dog walks by the lagoon.")
-    assert sb.shots[0].setting.background == "sea"
-    assert any("'lagoon' was mapped to 'sea'" in w for w in sb.warnings)
+    assert sb.shots[0].setting.background == "lake"
+    assert any("'lagoon' was mapped to 'lake'" in w for w in sb.warnings)
 
 
 def test_nearest_vocab(encoder):
@@ -524,17 +543,12 @@ def test_thresholds_still_separate_related_from_unrelated_words(encoder, categor
     assert abs(c.threshold - c.best_threshold) <= 0.05
 
 
-def test_chinese_unknown_noun_is_reported(encoder):
-    sb = parse("一只长颈鹿在跳。一只鸭嘴兽在跑。")
-    assert [s.subjects for s in sb.shots] == [[], []]
-    assert any("'长颈鹿' ('giraffe') was not understood" in w for w in sb.warnings)
-    assert any("'鸭嘴兽' is not in the vocabulary" in w for w in sb.warnings)
-
-
-def test_chinese_glossed_noun_goes_through_the_embedding(encoder):
-    sb = parse("一只小猫在草地上跳。")
-    assert subjects(sb.shots[0]) == [("dog", "brown", "medium", 1, "jump", None, "normal")]
-    assert any("'小猫' ('kitten') was mapped to 'dog'" in w for w in sb.warnings)
+def test_chinese_nouns_are_found_by_their_chinese_names_or_reported(library):
+    sb = parse("一只长颈鹿在跳。一只鸭嘴兽在跑。一只小猫在草地上跳。")
+    assert [s.kind for s in sb.shots[0].subjects] == ["giraffe"]
+    assert sb.shots[1].subjects == []
+    assert any("'鸭嘴兽' is not in the vocabulary or the material library" in w for w in sb.warnings)
+    assert subjects(sb.shots[2]) == [("cat", "natural", "medium", 1, "jump", None, "normal")]
 
 
 # ---- property: any text parses to a valid storyboard or raises InputError --------------------

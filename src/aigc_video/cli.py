@@ -1,4 +1,4 @@
-"""`aigc-video`: generate, plan, eval, train, serve.
+"""`aigc-video`: generate, plan, materials, eval, train, serve.
 
 Exit status: 0 success, 2 bad input (the message on stderr names the problem), 1 internal error.
 """
@@ -18,7 +18,8 @@ from .errors import DependencyMissing, InputError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 # Subcommands owned by their own packages; each module has register(subparsers), cheap to import.
-PLUGGED_COMMANDS = ("aigc_video.eval.command", "aigc_video.training.command", "aigc_video.serve.command")
+PLUGGED_COMMANDS = ("aigc_video.materials.command", "aigc_video.eval.command",
+                    "aigc_video.training.command", "aigc_video.serve.command")
 
 
 def read_text(args: argparse.Namespace) -> str:
@@ -69,6 +70,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default="640x360", help="WIDTHxHEIGHT, even, 64..3840 per side (default 640x360)")
     p.add_argument("--fps", type=int, default=24, help=f"frames per second, {limits.MIN_FPS}..{limits.MAX_FPS}")
     p.add_argument("--seed", type=int, default=0, help="fixes every random choice")
+    p.add_argument("--assets", metavar="DIR", help="your own materials (PNG with alpha, SVG, JPG, "
+                   "short MP4; named by file name or a .txt/.json of tags), preferred over the library's")
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -77,7 +80,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     text = read_text(args)
     pipeline = Pipeline(engine=args.engine, size=limits.parse_size(args.size), fps=args.fps,
                         seed=args.seed, audio=not args.no_audio, narration=args.narration,
-                        subtitles=args.subtitles)
+                        subtitles=args.subtitles, assets=args.assets)
     progress, close = stage_progress()
     try:
         result = pipeline.generate(text, args.output, progress=progress, keep_frames=False)
@@ -99,12 +102,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from .pipeline import Pipeline
 
     text = read_text(args)
-    storyboard, plan = Pipeline(size=limits.parse_size(args.size), fps=args.fps, seed=args.seed).plan(text)
+    storyboard, plan = Pipeline(size=limits.parse_size(args.size), fps=args.fps, seed=args.seed,
+                                assets=args.assets).plan(text)
     if args.json:
         print(json.dumps({"storyboard": storyboard.to_dict(), "plan": plan.to_dict()}, ensure_ascii=False, indent=2))
         return EXIT_OK
     for shot in storyboard.shots:
         print(f"[{shot.language}] {shot.duration_s:4.1f}s  {shot.caption()}  (mood {shot.mood.label})")
+        for s in shot.subjects:
+            if s.asset is not None:
+                a = s.asset
+                print(f"        {s.kind}: {a.asset_id} ({a.licence}; {a.matched_by} {a.score:.2f})")
     for w in storyboard.warnings:
         print(f"warning: {w}")
     return EXIT_OK
@@ -118,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_common(g)
     g.add_argument("-o", "--output", default="out.mp4", help="output .mp4 (an .srt and .report.json go beside it)")
     g.add_argument("--engine", default=DEFAULT_ENGINE,
-                   help="frame engine: flow (learned, the default) | render (procedural)")
+                   help="frame engine: render (procedural, the default) | flow (learned)")
     g.add_argument("--no-audio", action="store_true", help="no narration and no music")
     g.add_argument("--narration", default="auto", choices=("auto", "require", "off"),
                    help="auto: speak if espeak-ng is installed, else warn; require: fail without it")

@@ -12,7 +12,7 @@ import numpy as np
 from . import limits
 from .atomic import write_text_atomic
 from .cost import CostMeter
-from .engines import DEFAULT_ENGINE, get_engine
+from .engines import DEFAULT_ENGINE, get_engine, outside_training
 from .errors import InputError
 from .modes import check_modes
 from .scene import plan as plan_scene
@@ -43,12 +43,16 @@ class GenerationResult:
 class Pipeline:
     """Settings of a run; `generate(text, output)` makes one video.
 
-    engine: "flow" (learned, the default) or "render" (procedural scene engine); size (width, height) in pixels;
+    engine: "render" (procedural scene engine, the default) or "flow" (learned; shots with
+    materials or settings it was not trained on fall back to "render", and the report says so);
+    assets: a folder of the user's own materials (PNG, SVG, JPG, MP4), preferred over the library's;
+    size (width, height) in pixels;
     narration: "auto" (speak if espeak-ng is installed, else warn), "require" or "off";
     subtitles: "srt" (file beside the video), "burn" (file + burned into frames) or "none".
     """
 
     engine: str = DEFAULT_ENGINE
+    assets: str | None = None
     size: tuple[int, int] = (640, 360)
     fps: int = 24
     seed: int = 0
@@ -66,9 +70,10 @@ class Pipeline:
     def plan(self, text: str) -> tuple[Storyboard, ScenePlan]:
         """Stages 1 and 2 only: what `aigc-video plan` prints."""
         self.check()
-        storyboard = parse(limits.check_text(text))
+        storyboard = parse(limits.check_text(text), assets=self.assets)
         check_duration(storyboard)
-        return storyboard, plan_scene(storyboard, size=self.size, fps=self.fps, seed=self.seed)
+        return storyboard, plan_scene(storyboard, size=self.size, fps=self.fps, seed=self.seed,
+                                      assets=self.assets)
 
     def generate(self, text: str, output: str | os.PathLike = "out.mp4", *,
                  progress: ProgressFn | None = None, keep_frames: bool = True) -> GenerationResult:
@@ -87,23 +92,28 @@ class Pipeline:
 
         # 2. Understand the text.
         with meter.stage("understand"):
-            storyboard = parse(text)
+            storyboard = parse(text, assets=self.assets)
             check_duration(storyboard)
         progress("understand", 1.0)
 
         # 3. Plan each shot's layout and motion.
         with meter.stage("plan"):
-            scene_plan = plan_scene(storyboard, size=self.size, fps=self.fps, seed=self.seed)
+            scene_plan = plan_scene(storyboard, size=self.size, fps=self.fps, seed=self.seed,
+                                    assets=self.assets)
         progress("plan", 1.0)
 
         # 4. Generate the frames of every shot with the engine, lazily: synthesis pulls shot i + 1
         #    while the encoder works on shot i, so the engine and x264 share the cores.
+        #    A learned engine hands the shots it was never trained on to the scene engine.
         clips: list[np.ndarray] = []
+        shot_engines = _shot_engines(engine.name, scene_plan)
+        fallback = get_engine("render") if any(e["engine"] != engine.name for e in shot_engines) else None
 
         def generate_clips():
             for i, shot in enumerate(scene_plan.shots):
+                drawer = engine if shot_engines[i]["engine"] == engine.name else fallback
                 with meter.stage("frames"):
-                    clips.append(engine.generate(shot, *self.size, self.fps))
+                    clips.append(drawer.generate(shot, *self.size, self.fps))
                 progress("frames", (i + 1) / len(scene_plan.shots))
                 yield clips[-1] if keep_frames else clips.pop()
 
@@ -117,13 +127,18 @@ class Pipeline:
             )
 
         # 6. Write the report beside the video.
-        warnings = storyboard.warnings + video.warnings
+        warnings = storyboard.warnings + [
+            f"shot {e['shot']}: drawn by the scene engine ({e['reason']} is outside what the "
+            f"{engine.name} model was trained on)" for e in shot_engines if "reason" in e]
+        warnings += video.warnings
         report = {
             "video": str(video.path),
             "srt": str(video.srt_path) if video.srt_path else None,
             "settings": {k: v for k, v in asdict(self).items() if k != "engine_options"},
             "seed": self.seed,
             "engine": engine.name,
+            "shot_engines": shot_engines,
+            "materials": materials_used(scene_plan),
             "text": text,
             "storyboard": storyboard.to_dict(),
             "plan": scene_plan.to_dict(),
@@ -143,6 +158,31 @@ class Pipeline:
             audio=video.audio, sample_rate=video.sample_rate, video_path=video.path,
             srt_path=video.srt_path, report_path=report_path, report=report, warnings=warnings,
         )
+
+
+def _shot_engines(name: str, scene_plan: ScenePlan) -> list[dict]:
+    """Which engine draws each shot, and why when it is not the one asked for."""
+    out = []
+    for i, shot in enumerate(scene_plan.shots):
+        reason = outside_training(shot) if name != "render" else None
+        out.append({"shot": i + 1, "engine": "render", "reason": reason} if reason
+                   else {"shot": i + 1, "engine": name})
+    return out
+
+
+def materials_used(scene_plan: ScenePlan) -> list[dict]:
+    """Every material a video shows, per shot: what it stands for, its asset, set, licence and
+    match score."""
+    out = []
+    for i, shot in enumerate(scene_plan.shots):
+        seen = set()
+        for role, name, match in ([("subject", o.kind, o.asset) for o in shot.objects if o.asset]
+                                  + [("prop", p.name, p.asset) for p in shot.props]):
+            if (role, match.asset_id) in seen:
+                continue
+            seen.add((role, match.asset_id))
+            out.append({"shot": i + 1, "role": role, "name": name, **match.to_dict()})
+    return out
 
 
 def check_duration(storyboard: Storyboard) -> None:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .materials import Match
 from .serde import JsonMixin
-from .vocab import BACKGROUND_TIME
+from .vocab import BACKGROUND_TIME, NATURAL
 
 
 @dataclass
@@ -12,22 +13,32 @@ class Action(JsonMixin):
     motion: str = "still"          # one of vocab.MOTIONS
     direction: str | None = None   # one of vocab.DIRECTIONS for directed motions, else None
     speed: str = "normal"          # one of vocab.SPEEDS
+    manner: str | None = None      # how it is done, from the verb: understand.manners.MANNERS
 
 
 @dataclass
 class Subject(JsonMixin):
-    kind: str                      # one of vocab.OBJECTS
-    color: str                     # one of vocab.COLORS
+    kind: str                      # one of vocab.OBJECTS, or a material's name ("cat")
+    color: str                     # one of vocab.COLORS; vocab.NATURAL: a material's own colours
     size: str = "medium"           # one of vocab.SIZES
     count: int = 1                 # 1..3 copies of the same object
     action: Action = field(default_factory=Action)
+    asset: Match | None = None     # the material drawn for a kind outside vocab.OBJECTS
+
+
+@dataclass
+class Prop(JsonMixin):
+    """A thing named as a place ("on a sofa", "at the table"), drawn as part of the setting."""
+    name: str                      # as the setting's props name it, or the material's name
+    asset: Match | None = None     # None: one of the setting's own props (scene.settings)
 
 
 @dataclass
 class Setting(JsonMixin):
-    background: str = "plain"      # one of vocab.BACKGROUNDS
+    background: str = "plain"      # one of vocab.ALL_BACKGROUNDS
     time: str = "day"              # one of vocab.TIMES
     weather: str = "clear"         # one of vocab.WEATHERS
+    on: Prop | None = None         # what the shot's resting subjects sit or lie on
 
 
 @dataclass
@@ -59,7 +70,8 @@ class Shot(JsonMixin):
         parts = []
         for s in self.subjects:
             many = s.count > 1
-            head = f"{NUMBER_WORDS[s.count]} {s.size} {s.color} {s.kind}{'s' if many else ''}"
+            color = "" if s.color == NATURAL else f" {s.color}"
+            head = f"{NUMBER_WORDS[s.count]} {s.size}{color} {s.kind}{'s' if many else ''}"
             a = s.action
             verb = VERBS.get(a.motion, a.motion)
             if many:  # "two birds move", not "moves"
@@ -75,6 +87,8 @@ class Shot(JsonMixin):
         text += f" in a {st.background.replace('_', ' ')} scene"
         if st.time != BACKGROUND_TIME.get(st.background, "day"):
             text += f" at {st.time}"
+        if st.on is not None:
+            text += f" on a {st.on.name}"
         if st.weather != "clear":
             text += f" with {st.weather}"
         return text

@@ -71,12 +71,22 @@ SPEEDS: dict[str, float] = {"slow": 0.5, "normal": 1.0, "fast": 2.0}
 BACKGROUNDS: tuple[str, ...] = (
     "plain", "day_sky", "night_sky", "sunset", "sea", "grass", "desert", "snow", "city", "space",
 )
+# Settings added after the first ten: drawn by `scene.settings`. Kept apart from BACKGROUNDS,
+# which the training data and the evaluation judge are built on.
+SETTINGS: tuple[str, ...] = (
+    "living_room", "kitchen", "bedroom", "classroom", "office", "restaurant", "library", "stage",
+    "street", "village", "road", "airport", "train_station", "harbor", "stadium", "castle",
+    "park", "garden", "playground", "beach", "lake", "river", "mountains", "forest", "bamboo_forest",
+    "jungle", "farm", "wheat_field", "underwater", "swimming_pool", "cave",
+)
+ALL_BACKGROUNDS: tuple[str, ...] = BACKGROUNDS + SETTINGS
 TIMES: tuple[str, ...] = ("day", "dawn", "dusk", "night")
 WEATHERS: tuple[str, ...] = ("clear", "rain", "snow")
 # The time of day a background implies when the text names none.
 BACKGROUND_TIME: dict[str, str] = {
     "plain": "day", "day_sky": "day", "night_sky": "night", "sunset": "dusk", "sea": "day",
     "grass": "day", "desert": "day", "snow": "day", "city": "day", "space": "night",
+    **{name: "day" for name in SETTINGS},
 }
 
 # Mood labels with a representative (valence, arousal): valence in [-1, 1], arousal in [0, 1].
@@ -96,3 +106,6 @@ def mood_label(valence: float, arousal: float) -> str:
 
 
 TRANSITIONS: tuple[str, ...] = ("cut", "crossfade")
+
+# The colour of a material subject whose colour is not named: it keeps its own colours.
+NATURAL = "natural"

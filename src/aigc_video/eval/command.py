@@ -13,14 +13,13 @@ from pathlib import Path
 
 from ..engines import DEFAULT_ENGINE
 from ..errors import InputError
-
-SUITE_NAMES = ("basic", "multi", "zh", "paraphrase", "held_out")
+from .suites import SUITES as SUITE_NAMES
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("eval", help="measure an engine on a prompt suite (faithfulness, FVD-style, temporal)",
                               description=__doc__.splitlines()[0])
-    p.add_argument("--engine", default=DEFAULT_ENGINE, help="engine name (flow, the default; render)")
+    p.add_argument("--engine", default=DEFAULT_ENGINE, help="engine name (render, the default; flow)")
     p.add_argument("--suite", default="basic", help=f"one of {', '.join(SUITE_NAMES)}")
     p.add_argument("--seeds", type=int, default=1, help="seeds 0..K-1 per prompt (K in 1..16); 2+ adds diversity")
     p.add_argument("--out", default=None, help="output folder (default eval_out/SUITE_ENGINE)")

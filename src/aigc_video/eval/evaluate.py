@@ -4,7 +4,10 @@ quality, distance to real renders (FVD/FID-style), and diversity over seeds.
     evaluate("render", "basic", seeds=(0, 1)) -> metrics dict (JSON-ready)
 
 The steps, per prompt and seed: 1. parse the text, 2. plan the scene, 3. generate each shot's
-frames with the engine, 4. judge them against the storyboard, 5. measure temporal quality; then
+frames with the engine (a shot a learned engine was not trained on, `engines.outside_training`,
+is drawn by the scene engine, as the Pipeline does), 4. judge them against the storyboard (shots
+with materials, props or settings outside vocab.BACKGROUNDS by the open-world judge,
+open_world.py; the others by the vocabulary judge, faithfulness.py), 5. measure temporal quality; then
 over the suite: 6. Fréchet distances of the engine's videos to independent scene-engine renders
 of the same prompts (other seeds), 7. diversity over seeds.
 """
@@ -18,7 +21,9 @@ import numpy as np
 from .. import limits
 from ..errors import InputError
 from .detector import judge_size
-from .faithfulness import ATTRIBUTES, judge_shot
+from . import open_world
+from .faithfulness import ATTRIBUTES as VOCAB_ATTRIBUTES
+from .faithfulness import judge_shot
 from .suites import load_suite
 from .temporal import flicker, frame_order, track_jerk
 
@@ -27,6 +32,8 @@ DEFAULT_FPS = 12
 REFERENCE_SEED_OFFSET = 1000   # reference renders use seeds the judged videos never use
 MAX_SEEDS = 16
 THUMBS_PER_SHOT = 6
+# Every verdict either judge gives, in report order.
+ATTRIBUTES = VOCAB_ATTRIBUTES + tuple(a for a in open_world.ATTRIBUTES if a not in VOCAB_ATTRIBUTES)
 
 
 @dataclass
@@ -40,6 +47,8 @@ class ShotResult:
     understood: dict[str, bool]
     temporal: dict
     thumbs: np.ndarray = field(repr=False)     # (THUMBS_PER_SHOT, h, w, 3) uint8 for the contact sheet
+    engine: str = ""          # the engine that drew the shot (the scene engine for a fallback)
+    judge: str = "vocabulary"  # "vocabulary" (faithfulness.py) or "open_world" (open_world.py)
 
     @property
     def fully_correct(self) -> bool:
@@ -65,8 +74,15 @@ def _thumbs(frames: np.ndarray, n: int = THUMBS_PER_SHOT, height: int = 72) -> n
 def _temporal(frames: np.ndarray, shot_plan, verdict) -> dict:
     h, w = judge_size(frames.shape[1], frames.shape[2])
     # Where the objects are on every frame (for flicker, which is judged outside them): each
-    # track's nearest sighting in time, as a box a little larger than the object.
+    # track's nearest sighting in time, as a box a little larger than the object; for the
+    # open-world judge, which has no tracks, the planned boxes.
     mask = np.zeros((len(frames), h, w), bool)
+    if isinstance(verdict, open_world.OpenWorldVerdict):
+        for o in shot_plan.objects:
+            for f in range(min(len(frames), len(o.track.x))):
+                rad = int(np.ceil(0.6 * o.track.scale[f] * h)) + 1
+                cy, cx = int(o.track.y[f] * h), int(o.track.x[f] * w)
+                mask[f, max(cy - rad, 0):cy + rad + 1, max(cx - rad, 0):cx + rad + 1] = True
     for r in verdict.readings:
         seen = r.track.frames
         for f in range(len(frames)):
@@ -99,7 +115,7 @@ def run_suite(engine, suite: str, seeds=(0,), size=DEFAULT_SIZE, fps: int = DEFA
               limit: int | None = None) -> SuiteResult:
     """Everything `evaluate` measures, plus per-shot thumbnails for the contact sheet.
     limit: judge only the suite's first `limit` prompts (quick looks, tests)."""
-    from ..engines import get_engine
+    from ..engines import get_engine, outside_training
     from ..scene import plan as plan_scene
     from ..understand import parse
 
@@ -112,6 +128,8 @@ def run_suite(engine, suite: str, seeds=(0,), size=DEFAULT_SIZE, fps: int = DEFA
         if not isinstance(limit, int) or limit < 1:
             raise InputError(f"limit {limit!r} must be a positive number of prompts")
         prompts = prompts[:limit]
+    name = getattr(engine, "name", str(engine))
+    fallback = None
     t0 = time.time()
     shots: list[ShotResult] = []
     videos: dict[tuple[str, int], list[np.ndarray]] = {}
@@ -122,19 +140,29 @@ def run_suite(engine, suite: str, seeds=(0,), size=DEFAULT_SIZE, fps: int = DEFA
         for seed in seeds:
             scene_plan = plan_scene(storyboard, size=size, fps=fps, seed=seed)
             for shot, shot_plan in zip(storyboard.shots, scene_plan.shots):
+                # A learned engine hands the shots it was not trained on to the scene engine,
+                # as the Pipeline does (the report says which engine drew each shot).
+                drawer = engine
+                if name != "render" and outside_training(shot_plan) is not None:
+                    fallback = fallback or get_engine("render")
+                    drawer = fallback
                 t = time.time()
-                frames = engine.generate(shot_plan, *size, fps)
+                frames = drawer.generate(shot_plan, *size, fps)
                 gen_seconds += time.time() - t
-                verdict = judge_shot(frames, shot, shot_plan)
+                if open_world.needs_open_world(shot_plan):
+                    verdict, judge = open_world.judge_shot(frames, shot, shot_plan, fps), "open_world"
+                else:
+                    verdict, judge = judge_shot(frames, shot, shot_plan), "vocabulary"
                 shots.append(ShotResult(p.id, p.text, seed, shot_plan.index, verdict.verdicts, verdict.details,
-                                        understood, _temporal(frames, shot_plan, verdict), _thumbs(frames)))
+                                        understood, _temporal(frames, shot_plan, verdict), _thumbs(frames),
+                                        getattr(drawer, "name", name), judge))
                 videos.setdefault((p.id, seed), []).append(frames)
             r = shots[-1]
             log(f"{p.id} seed {seed}: {'ok ' if r.fully_correct else 'BAD'} "
                 + " ".join(f"{k}={'y' if v else 'n'}" for k, v in r.verdicts.items()))
 
     metrics = summarize(shots)
-    metrics["settings"] = {"suite": suite, "engine": getattr(engine, "name", str(engine)), "seeds": list(seeds),
+    metrics["settings"] = {"suite": suite, "engine": name, "seeds": list(seeds),
                            "size": list(size), "fps": fps, "prompts": len(prompts)}
     if distances:
         metrics.update(_distances(prompts, seeds, size, fps, videos, parse, plan_scene))
@@ -166,8 +194,13 @@ def summarize(shots: list[ShotResult]) -> dict:
         "per_attribute": per_attr,
         "understood": understood,
         "temporal": temporal,
+        "drawn_by_engine": {e: round(float(np.mean([s.engine == e for s in shots])), 4)
+                            for e in sorted({s.engine for s in shots})},
+        "judged_by": {j: round(float(np.mean([s.judge == j for s in shots])), 4)
+                      for j in sorted({s.judge for s in shots})},
         "per_shot": [{"prompt": s.prompt_id, "text": s.text, "seed": s.seed, "shot": s.shot,
-                      "verdicts": s.verdicts, "seen": s.details, "temporal": s.temporal} for s in shots],
+                      "verdicts": s.verdicts, "seen": s.details, "temporal": s.temporal,
+                      "engine": s.engine, "judge": s.judge} for s in shots],
     }
 
 

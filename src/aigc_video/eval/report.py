@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .faithfulness import ATTRIBUTES
+from .evaluate import ATTRIBUTES
 
 CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
@@ -28,6 +28,12 @@ def markdown_table(metrics: dict) -> str:
         if a in metrics["per_attribute"]:
             v = metrics["per_attribute"][a]
             lines.append(f"| {a} | {v['accuracy']:.1%} | {v['n']} |")
+    drawn = metrics.get("drawn_by_engine", {})
+    if len(drawn) > 1 or (drawn and s["engine"] not in drawn):
+        lines.append("| drawn by | " + ", ".join(f"{e} {v:.1%}" for e, v in drawn.items())
+                     + " (shots the engine was not trained on fall back to render) | |")
+    if "open_world" in metrics.get("judged_by", {}):
+        lines.append("| judged by | " + ", ".join(f"{j} {v:.1%}" for j, v in metrics["judged_by"].items()) + " | |")
     for k, v in metrics.get("understood", {}).items():
         lines.append(f"| understood: {k} | {v:.1%} | {s['prompts']} |")
     t = metrics["temporal"]

@@ -235,6 +235,9 @@ DRAW: dict[str, Callable] = {
     "plain": plain, "day_sky": day_sky, "night_sky": night_sky, "sunset": sunset, "sea": sea,
     "grass": grass, "desert": desert, "snow": snow, "city": city, "space": space,
 }
+# The settings added later (rooms, parks, beaches...) live in `settings`, which registers its draw
+# functions in DRAW when imported; imported here (after DRAW exists) so that draw_static knows them.
+from . import settings as _settings  # noqa: E402,F401
 
 
 def draw_static(background: str, time: str, width: int, height: int, rng: np.random.Generator,

@@ -273,3 +273,19 @@ MOTION_FUNCTIONS = {
 
 def make_track(motion: str, rng: np.random.Generator, ctx: MotionContext) -> MotionTrack:
     return MOTION_FUNCTIONS[motion](rng, ctx)
+
+
+def facing(x: list[float]) -> np.ndarray:
+    """+1 (facing right) or -1 per frame, from the horizontal velocity, held while the object
+    stands still (so a bounce turns around exactly at the wall). Things that only sway or hop
+    (x range under 5% of the width) keep facing right."""
+    x = np.asarray(x, np.float64)
+    out = np.ones(len(x))
+    if len(x) < 2 or np.ptp(x) < 0.05:
+        return out
+    sign = np.sign(np.append(np.diff(x), x[-1] - x[-2]))
+    last = sign[np.flatnonzero(sign)[0]]
+    for i, s in enumerate(sign):
+        last = s or last
+        out[i] = last
+    return out

@@ -14,8 +14,11 @@ import numpy as np
 from .. import limits, vocab
 from ..errors import InputError
 from ..storyboard import Shot, Storyboard
+from ..understand.manners import MANNERS
+from .manner_motion import apply_manner
 from .motions import PAD, MotionContext, MotionTrack, Region, make_track
-from .sceneplan import Camera, PlannedObject, ScenePlan, ShotPlan, Track
+from .sceneplan import Camera, PlannedObject, PlannedProp, ScenePlan, ShotPlan, Track
+from .staging import feet_offset, ground_rows, plan_props, rests_on_prop, seat_of
 
 CROSSFADE_SECONDS = 0.5
 ZOOM_END = 1.08        # a slow zoom ends 8% in: subtle, objects stay in frame
@@ -35,8 +38,9 @@ _SIDEWAYS = {"move", "bounce", "zigzag", "orbit"}
 
 
 def plan(storyboard: Storyboard, size: tuple[int, int] = (640, 360), fps: int = 24,
-         seed: int = 0) -> ScenePlan:
-    """Plan every shot of `storyboard` for a video of `size` (width, height) at `fps`."""
+         seed: int = 0, assets: str | None = None) -> ScenePlan:
+    """Plan every shot of `storyboard` for a video of `size` (width, height) at `fps`;
+    `assets` is the user's material folder its subjects may come from."""
     width, height = limits.check_size(*size)
     limits.check_fps(fps)
     limits.check_seed(seed)
@@ -45,7 +49,7 @@ def plan(storyboard: Storyboard, size: tuple[int, int] = (640, 360), fps: int = 
     shots: list[ShotPlan] = []
     for index, shot in enumerate(storyboard.shots):
         _check_shot(shot, index)
-        shots.append(plan_shot(shot, index, width / height, fps, shot_seed(seed, index)))
+        shots.append(plan_shot(shot, index, width / height, fps, shot_seed(seed, index), assets))
     for index, sp in enumerate(shots):
         if index == 0 or sp.transition == "cut":
             sp.transition, sp.transition_frames = "cut", 0
@@ -71,8 +75,13 @@ def _check_shot(shot: Shot, index: int) -> None:
     if len(shot.subjects) > limits.MAX_SUBJECTS:
         raise InputError(f"shot {index + 1} has {len(shot.subjects)} subjects, over the limit {limits.MAX_SUBJECTS}")
     for s in shot.subjects:
-        check(s.kind, vocab.OBJECTS, "object")
-        check(s.color, vocab.COLORS, "colour")
+        if s.asset is None:
+            check(s.kind, vocab.OBJECTS, "object")
+            check(s.color, vocab.COLORS, "colour")
+        else:
+            check(s.color, {*vocab.COLORS, vocab.NATURAL}, "colour")
+        if s.action.manner is not None:
+            check(s.action.manner, MANNERS, "manner")
         check(s.size, vocab.SIZES, "size")
         check(s.action.motion, vocab.MOTIONS, "motion")
         check(s.action.speed, vocab.SPEEDS, "speed")
@@ -80,14 +89,15 @@ def _check_shot(shot: Shot, index: int) -> None:
             check(s.action.direction, vocab.DIRECTIONS, "direction")
         if not isinstance(s.count, int) or not 1 <= s.count <= MAX_COUNT:
             raise InputError(f"shot {index + 1}: count {s.count!r} of {s.kind} is outside the limit 1..{MAX_COUNT}")
-    check(shot.setting.background, vocab.BACKGROUNDS, "background")
+    check(shot.setting.background, vocab.ALL_BACKGROUNDS, "background")
     check(shot.setting.time, vocab.TIMES, "time")
     check(shot.setting.weather, vocab.WEATHERS, "weather")
     check(shot.mood.label, vocab.MOODS, "mood")
     check(shot.transition, vocab.TRANSITIONS, "transition")
 
 
-def plan_shot(shot: Shot, index: int, aspect: float, fps: int, seed: int) -> ShotPlan:
+def plan_shot(shot: Shot, index: int, aspect: float, fps: int, seed: int,
+              assets: str | None = None) -> ShotPlan:
     """One shot's plan; `aspect` is width / height of the frame."""
     rng = np.random.default_rng(seed)
     n_frames = max(1, int(round(shot.duration_s * fps)))
@@ -96,17 +106,43 @@ def plan_shot(shot: Shot, index: int, aspect: float, fps: int, seed: int) -> Sho
                   else str(rng.choice(["left", "right"])) for s in shot.subjects]
     camera = choose_camera(shot, rng, n_frames, directions)
     view = visible_region(camera, aspect)
-    tracks = layout(shot, directions, rng, view, n_frames, fps)
+    props = plan_props(shot.setting, assets)
+    tracks = layout(shot, directions, rng, view, n_frames, fps, assets)
+    _seat(shot, tracks, seat_of(shot.setting, props), aspect, view, assets)
     objects = []
     for (subject_index, subject), track in zip(_copies(shot), tracks):
+        if subject.asset is not None:
+            ctx = MotionContext(view=view, scale=float(track.scale[0]), n_frames=n_frames, fps=fps,
+                                speed=vocab.SPEEDS[subject.action.speed], direction=None)
+            track = apply_manner(track, subject.action.manner, ctx)
         objects.append(PlannedObject(
             kind=subject.kind, color=subject.color, size=subject.size, subject_index=subject_index,
             track=Track(x=_floats(track.x / aspect), y=_floats(track.y), scale=_floats(track.scale),
-                        rotation=_floats(track.rotation), opacity=_floats(track.opacity))))
+                        rotation=_floats(track.rotation), opacity=_floats(track.opacity)),
+            asset=subject.asset))
     return ShotPlan(index=index, n_frames=n_frames, background=shot.setting.background,
                     time=shot.setting.time, weather=shot.setting.weather, mood=shot.mood,
                     objects=objects, camera=camera, seed=seed, caption=shot.caption(),
-                    transition=shot.transition)
+                    transition=shot.transition, props=props, assets=assets)
+
+
+def _seat(shot: Shot, tracks: list[MotionTrack], seat: PlannedProp | None, aspect: float,
+          view: Region, assets: str | None) -> None:
+    """Put the resting material subjects on the prop the text named, side by side."""
+    if seat is None:
+        return
+    resting = [(s, t) for s, t in zip((s for _, s in _copies(shot)), tracks)
+               if s.asset is not None and rests_on_prop(s)]
+    width = sum(float(t.scale[0]) for _, t in resting)
+    x = seat.x * aspect - width / 2
+    for subject, track in resting:
+        side = float(track.scale[0])
+        cx = float(np.clip(x + side / 2, view.x0 + side / 2, view.x1 - side / 2))
+        cy = float(np.clip(seat.seat - feet_offset(subject, side, assets),
+                           view.y0 + side / 2, view.y1 - side / 2))
+        track.x = track.x - track.x[0] + cx
+        track.y = track.y - track.y[0] + cy
+        x += side
 
 
 def _floats(a: np.ndarray) -> list[float]:
@@ -172,7 +208,7 @@ def preferred_rows(kind: str, background: str) -> tuple[float, float] | None:
 
 
 def layout(shot: Shot, directions: list[str | None], rng: np.random.Generator, view: Region,
-           n_frames: int, fps: int) -> list[MotionTrack]:
+           n_frames: int, fps: int, assets: str | None = None) -> list[MotionTrack]:
     """A track per object such that no two bounding circles overlap on the first frame.
 
     Rejection sampling; when the objects do not fit (nine large ones), all shrink by 8% and try
@@ -184,10 +220,12 @@ def layout(shot: Shot, directions: list[str | None], rng: np.random.Generator, v
             shrink *= 0.92
         placed: list[MotionTrack] = []
         for subject, direction in specs:
-            ctx = MotionContext(view=view, scale=vocab.SIZES[subject.size] * shrink,
-                                n_frames=n_frames, fps=fps,
+            scale = vocab.SIZES[subject.size] * shrink
+            rows = (ground_rows(subject, shot.setting.background, scale, assets)
+                    or preferred_rows(subject.kind, shot.setting.background))
+            ctx = MotionContext(view=view, scale=scale, n_frames=n_frames, fps=fps,
                                 speed=vocab.SPEEDS[subject.action.speed], direction=direction,
-                                rows=preferred_rows(subject.kind, shot.setting.background))
+                                rows=rows)
             for k in range(TRIES):
                 # Starts near the preferred edge first; widen the room when that is crowded.
                 ctx = dataclasses.replace(ctx, spread=0.3 + 0.7 * k / (TRIES - 1))

@@ -19,6 +19,8 @@ from .. import limits
 from ..errors import InputError
 from .backgrounds import Waves, Weather, draw_static
 from .grading import OBJECT_STRENGTH, grade_for
+from .material_sprites import MaterialSprite, draw_props, facing_sign
+from .motions import facing as _facing
 from .sceneplan import ShotPlan
 from .shapes import FACING, drawing, role_colors
 
@@ -31,22 +33,6 @@ def _check_render_size(width: int, height: int) -> None:
     for name, v in (("width", width), ("height", height)):
         if not isinstance(v, (int, np.integer)) or not 1 <= v <= limits.MAX_SIDE:
             raise InputError(f"{name} {v!r} is outside the limit 1..{limits.MAX_SIDE} pixels")
-
-
-def _facing(x: list[float]) -> np.ndarray:
-    """+1 (facing right) or -1 per frame, from the horizontal velocity, held while the object
-    stands still (so a bounce turns around exactly at the wall). Things that only sway or hop
-    (x range under 5% of the width) keep facing right."""
-    x = np.asarray(x, np.float64)
-    out = np.ones(len(x))
-    if len(x) < 2 or np.ptp(x) < 0.05:
-        return out
-    sign = np.sign(np.append(np.diff(x), x[-1] - x[-2]))
-    last = sign[np.flatnonzero(sign)[0]]
-    for i, s in enumerate(sign):
-        last = s or last
-        out[i] = last
-    return out
 
 
 def _camera(shot: ShotPlan, i: int, width: int, height: int) -> tuple[float, float, float] | None:
@@ -79,6 +65,8 @@ class ShotRenderer:
         bg_filter = grade.color_filter()
         # (H, W, 4) RGBA with the grade and the weather's look drawn in (grading.py says why).
         rgba = draw_static(shot.background, shot.time, width, height, bg_rng, grade.background_filter(shot.weather))
+        if shot.props:
+            draw_props(rgba, shot, grade.background_filter(shot.weather))
         still = np.empty((height, width, 3), np.uint8)
         _copy_rgb_box(rgba, still, 0, height, 0, width)
         self.waves = None
@@ -107,6 +95,11 @@ class ShotRenderer:
         obj_filter = grade.color_filter(OBJECT_STRENGTH)
         self.objects = []
         for obj in shot.objects:
+            if obj.asset is not None:
+                # A material: one raster at the largest size it is drawn, sampled per frame.
+                sprite = MaterialSprite(obj, height, shot, obj_filter)
+                self.objects.append((sprite, None, obj.track, facing_sign(obj)))
+                continue
             paints = {}
             for role, (r, g, b) in role_colors(obj.color).items():
                 paints[role] = skia.Paint(Color=skia.ColorSetRGB(r, g, b), AntiAlias=True)
@@ -168,6 +161,10 @@ class ShotRenderer:
             canvas.translate(tr.x[i] * w, tr.y[i] * h)
             canvas.rotate(tr.rotation[i])
             canvas.scale(size * facing[i], size)
+            if paints is None:
+                d.draw(canvas, i, opacity)
+                canvas.restore()
+                continue
             if opacity < 1:
                 # A layer, so that overlapping parts fade together rather than show through.
                 canvas.saveLayerAlpha(_LAYER_BOUNDS, int(round(opacity * 255)))
@@ -283,9 +280,13 @@ def render_masks(shot: ShotPlan, width: int, height: int) -> np.ndarray:
     canvas = surface.getCanvas()
     paint = skia.Paint(AntiAlias=True)
     for j, obj in enumerate(shot.objects):
-        silhouette = drawing(obj.kind).silhouette
+        sprite = MaterialSprite(obj, height, shot) if obj.asset is not None else None
+        silhouette = drawing(obj.kind).silhouette if sprite is None else None
         tr = obj.track
-        facing = _facing(tr.x) if obj.kind in FACING else np.ones(len(tr.x))
+        if sprite is not None:
+            facing = facing_sign(obj)
+        else:
+            facing = _facing(tr.x) if obj.kind in FACING else np.ones(len(tr.x))
         for i in range(n):
             if tr.opacity[i] <= 1 / 512:
                 continue
@@ -299,8 +300,11 @@ def render_masks(shot: ShotPlan, width: int, height: int) -> np.ndarray:
             canvas.translate(tr.x[i] * width, tr.y[i] * height)
             canvas.rotate(tr.rotation[i])
             canvas.scale(size * facing[i], size)
-            paint.setAlphaf(float(tr.opacity[i]))
-            canvas.drawPath(silhouette, paint)
+            if sprite is not None:
+                sprite.draw(canvas, i, float(tr.opacity[i]))
+            else:
+                paint.setAlphaf(float(tr.opacity[i]))
+                canvas.drawPath(silhouette, paint)
             canvas.restore()
             np.multiply(alpha, 1 / 255, out=masks[i, j], dtype=np.float32)
     return masks

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..materials import Match
 from ..serde import JsonMixin
 from ..storyboard import Mood
 
@@ -31,6 +32,18 @@ class PlannedObject(JsonMixin):
     size: str
     subject_index: int   # which Subject of the shot this object draws (count > 1 gives several)
     track: Track
+    asset: Match | None = None  # a material drawn for a kind outside vocab.OBJECTS
+
+
+@dataclass
+class PlannedProp(JsonMixin):
+    """A still thing of the setting (a sofa, a tree), drawn into the background."""
+    name: str
+    asset: Match
+    x: float             # centre, fraction of the width
+    y: float             # centre, fraction of the height
+    scale: float         # side of the drawing's square, fraction of the height
+    seat: float | None = None  # y (fraction of the height) where something can sit on it
 
 
 @dataclass
@@ -55,6 +68,8 @@ class ShotPlan(JsonMixin):
     caption: str              # canonical English caption (what learned engines are given)
     transition: str = "cut"   # how this shot is entered: vocab.TRANSITIONS
     transition_frames: int = 0  # frames of overlap with the previous shot (0 for a cut)
+    props: list[PlannedProp] = field(default_factory=list)  # drawn behind the objects
+    assets: str | None = None   # the user's own material folder (--assets) its materials come from
 
 
 @dataclass

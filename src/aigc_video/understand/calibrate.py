@@ -26,8 +26,10 @@ RELATED: dict[str, dict[str, str]] = {
         "duck": "bird", "swan": "bird", "airplane": "bird", "pentagon": "hexagon",
     },
     "background": {
-        "nebula": "space", "harbour": "sea", "lagoon": "sea", "highway": "city",
-        "suburb": "city", "savanna": "grass desert", "steppe": "grass", "oasis": "desert",
+        "nebula": "space", "fjord": "sea lake river mountains", "lagoon": "sea lake beach",
+        "interchange": "road street city", "suburb": "city street village",
+        "savanna": "grass desert", "steppe": "grass", "oasis": "desert", "marsh": "lake river grass",
+        "heath": "grass park", "waterfall": "river mountains forest",
     },
     "color": {"carmine": "red", "mahogany": "brown red", "aquamarine": "blue green",
               "saffron": "yellow orange", "taupe": "brown gray", "ecru": "white brown",
@@ -39,8 +41,8 @@ UNRELATED: tuple[str, ...] = (
     "algorithm", "sock", "lamp", "phone", "door", "window", "bed", "cup", "knife", "keyboard",
     "mirror", "person", "man", "woman", "child", "robot", "monster", "ghost", "dragon", "cake",
     "apple", "shoe", "hat", "guitar", "piano", "blorf", "zxqv", "glimph", "frobnicate", "wug",
-    "fluffy", "cute", "wooden", "angry", "soft", "striped", "room", "kitchen", "office",
-    "classroom", "tunnel",
+    "fluffy", "cute", "wooden", "angry", "soft", "striped", "tunnel", "idea box", "pillow",
+    "blanket", "toaster",
 )
 
 

@@ -26,7 +26,7 @@ MIN_SIMILARITY: dict[str, float] = {"object": 0.56, "background": 0.62, "color":
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "object": tuple(vocab.OBJECTS),
     "color": tuple(vocab.COLORS),
-    "background": tuple(b for b in vocab.BACKGROUNDS if b != "plain"),
+    "background": tuple(b for b in vocab.ALL_BACKGROUNDS if b != "plain"),
 }
 _SYNONYM_TABLES = {
     "object": lexicon_en.OBJECT_WORDS,
@@ -43,6 +43,11 @@ def phrases(category: str) -> list[tuple[str, str]]:
         words = {entry.replace("_", " "), *table.get(entry, ())}
         out.extend((entry, w) for w in sorted(words))
     return out
+
+
+def available() -> bool:
+    """Whether the embedding model can be loaded (the [ml] extra is installed); loads it."""
+    return _encoder() is not None
 
 
 @functools.cache

@@ -16,10 +16,16 @@ before the noun and the verb after the subject):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .. import vocab
 from . import lexicon_en, lexicon_zh
+from .manners import manner_of
 from .tokens import Token
+
+if TYPE_CHECKING:
+    from ..materials import Match
+    from ..storyboard import Prop
 
 SETTING_CATEGORIES = ("background", "time", "weather")
 _MAX_UNKNOWN_RUN = 3   # words between a determiner and its noun worth considering
@@ -27,7 +33,7 @@ _MAX_UNKNOWN_RUN = 3   # words between a determiner and its noun worth consideri
 
 @dataclass
 class SubjectDraft:
-    kind: str | None                # vocab.OBJECTS name; None: pronoun or unknown noun
+    kind: str | None                # vocab.OBJECTS name or material name; None: pronoun or unknown noun
     color: str | None = None
     size: str | None = None
     count: int = 1
@@ -38,6 +44,8 @@ class SubjectDraft:
     refers_to: str | None = None    # "one" | "all": a pronoun for the previous shot's subjects
     motion: str | None = None
     motion_word: str = ""
+    manner: str | None = None       # how, from the verb (understand.manners)
+    asset: Match | None = None      # the material, once the parser has resolved `unknown`
     directions: list[str] = field(default_factory=list)
     speed: str | None = None
     implied_speed: str | None = None
@@ -64,6 +72,7 @@ class Reading:
     weather: str | None = None
     moods: list[str] = field(default_factory=list)           # explicit mood words' labels
     background_slots: list[str] = field(default_factory=list)  # unknown place nouns
+    on: Prop | None = None              # the prop a place noun named, once the parser resolved it
     notes: list[str] = field(default_factory=list)           # things to warn about
     opens_with_reference: bool = False  # first content word is a pronoun or "then"
     understood: int = 0                 # tokens found in the lexicon
@@ -167,13 +176,18 @@ class _Reader:
             self.motion(tok)
         elif cat == "direction":
             self.flush(tok)
-            self.direction(str(val))
+            if tok.key in ("up", "down") and self.place_follows(i):
+                self.after_locative = True   # "drives down the street": along it, not downwards
+            else:
+                self.direction(str(val))
         elif cat == "speed":
             self.speed(str(val))
         elif cat in SETTING_CATEGORIES:
-            if not self.np.unknown:
-                # "over a calm blue sea": the colour and size describe the place, not a subject.
+            if not self.np.unknown or self.after_locative:
+                # "over a calm blue sea", "in a cozy living room": the words before the place
+                # describe it, not a subject.
                 self.np.color = self.np.size = None
+                self.np.unknown = []
             self.flush(tok)
             for c, v in tok.tags:
                 if c == "time" and cat != "time":
@@ -196,6 +210,11 @@ class _Reader:
         elif cat in ("conjunction", "punct", "connective"):
             self.flush(tok)
             self.after_locative = self.after_motion = False
+
+    def place_follows(self, i: int) -> bool:
+        """Whether a place ("the street", "a hill") comes right after token i."""
+        rest = [t for t in self.tokens[i + 1:] if t.category != "det"]
+        return bool(rest) and rest[0].category == "background"
 
     def at_phrase_start(self, i: int) -> bool:
         """Whether a modifier at i can open a noun phrase (and collect an unknown noun after
@@ -304,9 +323,12 @@ class _Reader:
         for t in targets:
             if t.motion is None or (t.motion == "still" and motion != "still"):
                 t.motion, t.motion_word = motion, tok.text
+                t.manner = manner_of(tok.key) or t.manner
                 t.implied_speed = (lexicon_en.IMPLIED_SPEED.get(tok.key)
                                    or lexicon_zh.IMPLIED_SPEED.get(tok.key))
-            elif t.motion != motion and motion not in _ABSORBED.get(t.motion, _ABSORBED[None]):
+            elif t.motion == motion or motion in _ABSORBED.get(t.motion, _ABSORBED[None]):
+                t.manner = t.manner or manner_of(tok.key)   # "sits and eats": eats says how
+            else:
                 self.r.notes.append(
                     f"'{tok.text}' was ignored: '{t.motion_word}' already gives "
                     f"{t.kind or t.unknown or 'the subject'} its motion (one motion per shot)")

@@ -5,6 +5,7 @@ a segment jieba glues together ("红球", "向左移动") is split back into the
 from __future__ import annotations
 
 from .lexicon_tables import entries, merge
+from .manners import MANNER_MOTIONS_ZH
 
 COLOR_WORDS: dict[str, tuple[str, ...]] = {
     "red": ("红", "红色", "红红的", "大红", "深红", "鲜红", "朱红", "绯红"),
@@ -93,13 +94,44 @@ BACKGROUND_WORDS: dict[str, tuple[str, ...]] = {
     "day_sky": ("蓝天", "晴空", "白天的天空"),
     "night_sky": ("夜空", "星空", "星夜", "满天星", "繁星", "月夜"),
     "sunset": ("日落", "夕阳", "黄昏", "晚霞", "日出", "朝霞", "落日"),
-    "sea": ("海边", "大海", "海", "海上", "海滩", "海洋", "海面", "海里", "湖", "湖面", "河",
-            "水面", "水里", "海底", "沙滩"),
-    "grass": ("草地", "草原", "草坪", "田野", "公园", "花园", "草丛", "森林", "山坡", "树林"),
+    "sea": ("海边", "大海", "海", "海上", "海洋", "海面", "海里", "水面", "水里"),
+    "grass": ("草地", "草原", "草坪", "田野", "草丛", "山坡"),
     "desert": ("沙漠", "荒漠", "沙丘"),
-    "snow": ("雪地", "雪山", "雪原", "冰天雪地", "冬天", "冰面"),
-    "city": ("城市", "街道", "城里", "市区", "街上", "马路", "城镇", "都市", "小镇"),
+    "snow": ("雪地", "雪山", "雪原", "冰天雪地", "冬天", "冰面", "滑雪场", "冰川", "南极", "北极"),
+    "city": ("城市", "城里", "市区", "城镇", "都市", "小镇"),
     "space": ("太空", "宇宙", "外太空", "星际", "银河"),
+    # The settings of `scene.settings`.
+    "living_room": ("客厅", "起居室", "家里", "屋里", "房间", "室内", "屋内"),
+    "kitchen": ("厨房",),
+    "bedroom": ("卧室", "睡房", "寝室", "床上"),
+    "classroom": ("教室", "课堂", "学校", "幼儿园"),
+    "office": ("办公室", "公司", "写字楼"),
+    "restaurant": ("餐厅", "饭店", "餐馆", "饭馆", "咖啡馆", "咖啡厅", "食堂"),
+    "library": ("图书馆", "书店", "书房", "阅览室"),
+    "stage": ("舞台", "剧院", "剧场", "音乐会", "礼堂"),
+    "street": ("街道", "街上", "马路", "大街", "街头", "人行道", "小巷", "巷子"),
+    "village": ("村庄", "村子", "乡村", "村里", "小村庄", "山村"),
+    "road": ("公路", "高速公路", "道路", "路上", "大路"),
+    "airport": ("机场", "跑道"),
+    "train_station": ("火车站", "车站", "站台", "地铁站", "高铁站"),
+    "harbor": ("港口", "码头", "海港", "港湾"),
+    "stadium": ("体育场", "运动场", "足球场", "球场", "体育馆"),
+    "castle": ("城堡", "宫殿", "王宫"),
+    "park": ("公园",),
+    "garden": ("花园", "后院", "院子", "庭院"),
+    "playground": ("游乐场", "操场", "游乐园", "校园"),
+    "beach": ("海滩", "沙滩", "海岸", "岛上", "小岛"),
+    "lake": ("湖", "湖面", "湖边", "湖泊", "池塘", "湖畔"),
+    "river": ("河", "河边", "小河", "河流", "江", "江边", "溪流", "小溪", "河面"),
+    "mountains": ("山", "山上", "高山", "大山", "山顶", "山脉", "山峰", "山谷", "山里"),
+    "forest": ("森林", "树林", "林子", "林中"),
+    "bamboo_forest": ("竹林", "竹海", "竹子"),
+    "jungle": ("丛林", "热带雨林", "雨林"),
+    "farm": ("农场", "农村", "牧场", "农家", "果园"),
+    "wheat_field": ("麦田", "稻田", "田地", "农田"),
+    "underwater": ("海底", "水下", "水底", "珊瑚礁"),
+    "swimming_pool": ("游泳池", "泳池"),
+    "cave": ("山洞", "洞穴", "岩洞", "溶洞", "洞里"),
 }
 
 TIME_WORDS: dict[str, tuple[str, ...]] = {
@@ -183,6 +215,7 @@ def build() -> dict[str, list[tuple[str, object]]]:
         entries("time", TIME_WORDS),
         entries("weather", WEATHER_WORDS),
         entries("motion", MOTION_WORDS),
+        entries("motion", MANNER_MOTIONS_ZH),  # verbs that came with manners
         entries("speed", SPEED_WORDS),
         entries("mood", MOOD_WORDS),
         entries("size", SIZE_WORDS),

@@ -22,6 +22,7 @@ from . import embedding, grammar, lexicon_en, lexicon_zh, script
 from .grammar import Reading, SubjectDraft
 from .language import detect_language, spoken_seconds
 from .mood import mood_of
+from .open_world import OpenWorld, setting_of_prop
 from .tokens import Token, has_han, tokenize
 
 # The background a time of day implies when no place is named ("at night" -> night sky), and
@@ -38,12 +39,14 @@ class _ShotSource:
         self.tokens, self.moods = tokens, moods
 
 
-def parse(text: str) -> Storyboard:
-    """Understand a prompt or script. Raises InputError on empty text, text over
-    `limits.MAX_TEXT_CHARS` characters, or more than `limits.MAX_SHOTS` shots."""
+def parse(text: str, assets: str | None = None) -> Storyboard:
+    """Understand a prompt or script. Nouns outside the vocabulary are looked up in the material
+    library, and in the user's own folder `assets` first. Raises InputError on empty text, text
+    over `limits.MAX_TEXT_CHARS` characters, or more than `limits.MAX_SHOTS` shots."""
     # 1. Check the input
     limits.check_text(text)
     warnings: list[str] = []
+    world = OpenWorld(assets)
     # 2. Split into sentences (comments, directives and markup handled)
     sentences = script.sentences(text, warnings)
     if not sentences:
@@ -58,17 +61,19 @@ def parse(text: str) -> Storyboard:
         reading = grammar.read(tokens)
         n = len(shots) + 1
         local: list[str] = []
-        _resolve_unknown_words(reading, local)
+        _resolve_unknown_words(reading, local, world)
         prev = shots[-1] if shots else None
         if prev is not None and not reading.own_subjects and reading.opens_with_reference:
             n = _continue(shots, notes, sentence, tokens, reading)
         else:
-            shots.append(_new_shot(sentence, tokens, reading, local))
+            shots.append(_new_shot(sentence, tokens, reading, local, world))
             notes.append(_ShotSource(tokens, list(reading.moods)))
         warnings.extend(f"shot {n}: {w}" for w in local + reading.notes)
         if len(shots) > limits.MAX_SHOTS:
             raise InputError(f"text has more than {limits.MAX_SHOTS} shots (shot {len(shots)} "
                              f"starts at line {sentence.line}), over the limit {limits.MAX_SHOTS}")
+    if world.missing:
+        warnings.insert(0, world.missing)
     # 4. The first shot opens with a cut, whatever was asked
     if shots[0].transition != "cut" and sentences[0].transition:
         warnings.append(f"shot 1: [{shots[0].transition}] was ignored: the first shot opens with a cut")
@@ -76,16 +81,15 @@ def parse(text: str) -> Storyboard:
     return Storyboard(shots=shots, warnings=warnings)
 
 
-def _resolve_unknown_words(reading: Reading, warnings: list[str]) -> None:
-    """Map unknown nouns (and colour words) onto the vocabulary by embedding similarity, or
-    report them; subjects whose noun stays unknown are left out."""
+def _resolve_unknown_words(reading: Reading, warnings: list[str], world: OpenWorld) -> None:
+    """Find unknown nouns in the material library (or, without one, map them onto the
+    vocabulary by embedding similarity), unknown colour words on the colours, and unknown place
+    nouns among the props and settings; report what stays unknown. Subjects whose noun stays
+    unknown are left out."""
     kept = []
     for draft in reading.subjects:
-        if draft.unknown is not None:
-            kind = _map_word(draft.unknown, "object", warnings, "it was left out")
-            if kind is None:
-                continue
-            draft.kind = kind
+        if draft.unknown is not None and not _resolve_subject(draft, world, warnings):
+            continue
         if draft.kind is not None and draft.color is None:
             for word in draft.unknown_colors:
                 draft.color = _map_word(word, "color", warnings, "it was ignored")
@@ -94,10 +98,53 @@ def _resolve_unknown_words(reading: Reading, warnings: list[str]) -> None:
         kept.append(draft)
     reading.subjects = kept
     for word in reading.background_slots:
-        if reading.background is not None:
-            warnings.append(f"'{word}' was not understood; it was ignored")
-            continue
-        reading.background = _map_word(word, "background", warnings, "it was ignored")
+        language = "zh" if has_han(word) else "en"
+        if reading.on is None:
+            # A prop of the setting ("on the sofa") or, failing a place, a material one.
+            prop = world.prop(word, language, reading.background, materials=False)
+            if prop is None and reading.background is None:
+                quiet: list[str] = []
+                reading.background = _map_word(word, "background", quiet, "it was ignored")
+                if reading.background is not None:
+                    warnings.extend(quiet)
+                    continue
+            prop = prop or world.prop(word, language, reading.background)
+            if prop is not None:
+                reading.on = prop
+                continue
+        what = "a setting, a prop or a material" if world.library() else "understood"
+        warnings.append(f"'{word}' is not {what}{world.nearest(word, language)}; it was ignored")
+    if reading.on is not None and reading.background is None:
+        reading.background = setting_of_prop(reading.on)
+
+
+def _resolve_subject(draft, world: OpenWorld, warnings: list[str]) -> bool:
+    """Give an unknown noun its material, found by name or synonym; failing that, whichever of
+    the nearest material and the nearest vocabulary kind (a typo, a near-synonym: "rhombuss",
+    "limousine") is nearer in meaning. False when it has neither and is left out."""
+    word = draft.unknown
+    language = "zh" if has_han(word) else "en"
+    match = world.subject(word, language)
+    if match is not None and match.matched_by != "embedding":
+        draft.kind, draft.asset = match.name, match
+        return True
+    tried: list[str] = []
+    kind = _map_word_scored(word, "object", tried, "it was left out")
+    if kind is not None and (match is None or kind[1] >= match.score):
+        draft.kind = kind[0]
+        warnings.extend(tried)
+        return True
+    if match is not None:
+        draft.kind, draft.asset = match.name, match
+        warnings.append(f"'{word}' is drawn as the material '{match.name}' (similarity "
+                        f"{match.score:.2f})")
+        return True
+    if world.missing:
+        warnings.extend(tried)
+        return False
+    warnings.append(f"'{word}' is not in the vocabulary or the material library"
+                    f"{world.nearest(word, language)}; it was left out")
+    return False
 
 
 def _embeddable(word: str) -> bool:
@@ -119,6 +166,13 @@ def _singulars(word: str) -> list[str]:
 
 
 def _map_word(word: str, category: str, warnings: list[str], otherwise: str) -> str | None:
+    found = _map_word_scored(word, category, warnings, otherwise)
+    return found[0] if found else None
+
+
+def _map_word_scored(word: str, category: str, warnings: list[str],
+                     otherwise: str) -> tuple[str, float] | None:
+    """(vocabulary entry, similarity) for an unknown word, or None; says which in `warnings`."""
     gloss = lexicon_zh.GLOSSES.get(word)
     if gloss:
         shown, word = f"'{word}' ('{gloss}')", gloss
@@ -140,12 +194,12 @@ def _map_word(word: str, category: str, warnings: list[str], otherwise: str) -> 
                         f"{similarity:.2f}, under {threshold:.2f}); {otherwise}")
         return None
     warnings.append(f"{shown} was mapped to '{entry}' (similarity {similarity:.2f})")
-    return entry
+    return entry, similarity
 
 
 def _new_shot(sentence: script.Sentence, tokens: list[Token], reading: Reading,
-              warnings: list[str]) -> Shot:
-    subjects = [_subject(d, warnings) for d in reading.own_subjects]
+              warnings: list[str], world: OpenWorld) -> Shot:
+    subjects = [_subject(d, warnings, world) for d in world.merge_riders(reading.own_subjects)]
     if len(subjects) > limits.MAX_SUBJECTS:
         dropped = ", ".join(s.kind for s in subjects[limits.MAX_SUBJECTS:])
         warnings.append(f"{len(subjects)} subjects named, over the limit {limits.MAX_SUBJECTS} "
@@ -160,7 +214,7 @@ def _new_shot(sentence: script.Sentence, tokens: list[Token], reading: Reading,
                 transition=sentence.transition or "crossfade")
 
 
-def _subject(draft: SubjectDraft, warnings: list[str]) -> Subject:
+def _subject(draft: SubjectDraft, warnings: list[str], world: OpenWorld) -> Subject:
     assert draft.kind is not None
     count = draft.count
     if count > limits.MAX_SUBJECTS or count < 1:
@@ -170,9 +224,13 @@ def _subject(draft: SubjectDraft, warnings: list[str]) -> Subject:
                             f"limit 1..{limits.MAX_SUBJECTS} per subject; using {clamped}")
         count = clamped
     motion, direction, speed = grammar.finish_action(draft)
-    return Subject(kind=draft.kind, color=draft.color or vocab.OBJECTS[draft.kind],
+    asset = world.action_icon(draft.asset, draft.manner) if draft.asset is not None else None
+    return Subject(kind=asset.name if asset else draft.kind,
+                   color=draft.color or vocab.OBJECTS.get(draft.kind, vocab.NATURAL),
                    size=draft.size or "medium", count=count,
-                   action=Action(motion=motion, direction=direction, speed=speed))
+                   action=Action(motion=motion, direction=direction, speed=speed,
+                                 manner=draft.manner),
+                   asset=asset)
 
 
 def _setting(reading: Reading, base: Setting | None = None) -> Setting:
@@ -189,8 +247,9 @@ def _setting(reading: Reading, base: Setting | None = None) -> Setting:
     else:
         background = TIME_BACKGROUND.get(time or "day", "plain")
     weather = reading.weather or (base.weather if base else "clear")
+    on = reading.on or (base.on if base and not reading.background else None)
     return Setting(background=background, time=time or vocab.BACKGROUND_TIME[background],
-                   weather=weather)
+                   weather=weather, on=on)
 
 
 # ---- continuations -------------------------------------------------------------------------
@@ -240,7 +299,8 @@ def _alter(subject: Subject, change: SubjectDraft) -> None:
     direction = change.direction()
     if change.motion is not None:
         motion, direction, speed = grammar.finish_action(change)
-        subject.action = Action(motion=motion, direction=direction, speed=speed)
+        subject.action = Action(motion=motion, direction=direction, speed=speed,
+                                manner=change.manner)
         return
     if direction is not None:
         if subject.action.motion in vocab.DIRECTED_MOTIONS:

@@ -8,16 +8,18 @@ understood the text (`understood`), and whether the video shows what the storybo
 from __future__ import annotations
 
 import importlib
+import itertools
 from dataclasses import dataclass, field
 
 from ...errors import InputError
 
-SUITES = ("basic", "multi", "zh", "paraphrase", "held_out")
+SUITES = ("basic", "multi", "zh", "paraphrase", "held_out", "everyday")
 
 
 @dataclass(frozen=True)
 class Expect:
-    """One subject as the text names it; None leaves a field unchecked."""
+    """One subject as the text names it; None leaves a field unchecked. `kind` is a vocabulary
+    kind or a material's icon name ("cat", "teddy bear"); color "natural" is vocab.NATURAL."""
 
     kind: str
     color: str
@@ -41,8 +43,8 @@ class SuitePrompt:
         shot = storyboard.shots[0]
         got = {}
         got["subjects"] = len(shot.subjects) == len(self.subjects)
-        pairs = list(zip(self.subjects, shot.subjects))
-        got["kind"] = got["subjects"] and all(e.kind == s.kind for e, s in pairs)
+        pairs = _pair(self.subjects, shot.subjects)
+        got["kind"] = got["subjects"] and all(kind_matches(e.kind, s) for e, s in pairs)
         got["color"] = got["subjects"] and all(e.color == s.color for e, s in pairs)
         got["count"] = got["subjects"] and all(e.count == s.count for e, s in pairs)
         if any(e.size for e in self.subjects):
@@ -54,6 +56,35 @@ class SuitePrompt:
         if self.background:
             got["setting"] = shot.setting.background == self.background
         return got
+
+
+def icon_name(asset_id: str) -> str:
+    """'fluent-emoji-flat:man-biking' -> 'man biking'."""
+    return asset_id.split(":", 1)[-1].replace("-", " ")
+
+
+def kind_matches(kind: str, subject) -> bool:
+    """Does a storyboard subject show the expected kind? Its own kind, or its material's icon
+    name, equal to it or starting with it and a space (an action icon such as "man biking"
+    shows a "man")."""
+    if subject.kind == kind:
+        return True
+    if getattr(subject, "asset", None) is None:
+        return False
+    icon = icon_name(subject.asset.asset_id)
+    return icon == kind or icon.startswith(kind + " ")
+
+
+def _pair(expected, subjects) -> list[tuple]:
+    """Expected subjects paired with the storyboard's: in order, unless another order matches
+    more kinds (the text's order need not be the storyboard's: "a panda eats bamboo")."""
+    best, best_hits = list(zip(expected, subjects)), -1
+    for order in itertools.permutations(subjects, min(len(subjects), len(expected))):
+        pairs = list(zip(expected, order))
+        hits = sum(kind_matches(e.kind, s) for e, s in pairs)
+        if hits > best_hits:
+            best, best_hits = pairs, hits
+    return best
 
 
 def load_suite(name: str) -> tuple[SuitePrompt, ...]:
