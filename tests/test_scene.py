@@ -338,7 +338,7 @@ def test_things_sit_where_they_belong_in_landscapes():
 
 
 def test_things_face_the_way_they_move():
-    from aigc_video.scene.render import _facing
+    from aigc_video.scene.motions import facing as _facing
     there_and_back = list(np.linspace(0.1, 0.9, 10)) + list(np.linspace(0.9, 0.1, 10))
     assert list(_facing(there_and_back)) == [1.0] * 10 + [-1.0] * 10  # turns at the wall
     assert (_facing(list(0.5 + 0.01 * np.sin(np.arange(30)))) == 1).all()  # a sway does not turn

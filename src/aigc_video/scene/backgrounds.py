@@ -30,7 +30,7 @@ GROUND_TINT: dict[str, tuple[float, float, float]] = {
     "dusk": (0.8, 0.68, 0.64),
     "night": (0.3, 0.34, 0.48),
 }
-HORIZON = 0.56  # horizon height (fraction of the frame) for landscapes
+from .settings import HORIZON  # horizon height (fraction of the frame) for landscapes
 
 
 # The shot's colour map (mood grade, overcast weather) as a skia colour filter, set while
@@ -235,9 +235,12 @@ DRAW: dict[str, Callable] = {
     "plain": plain, "day_sky": day_sky, "night_sky": night_sky, "sunset": sunset, "sea": sea,
     "grass": grass, "desert": desert, "snow": snow, "city": city, "space": space,
 }
-# The settings added later (rooms, parks, beaches...) live in `settings`, which registers its draw
-# functions in DRAW when imported; imported here (after DRAW exists) so that draw_static knows them.
-from . import settings as _settings  # noqa: E402,F401
+# The settings added later (rooms, parks, beaches...) are drawn by `rooms` and `outdoors`; imported
+# here, after the helpers they use exist, so that draw_static knows them.
+from . import outdoors as _outdoors, rooms as _rooms  # noqa: E402
+
+DRAW.update(_rooms.DRAW)
+DRAW.update(_outdoors.DRAW)
 
 
 def draw_static(background: str, time: str, width: int, height: int, rng: np.random.Generator,

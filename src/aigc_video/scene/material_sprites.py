@@ -5,7 +5,8 @@ library, recoloured when the text names a colour) and sampled per frame with bil
 filtering under the object's transform, as the vector drawings are. Props are still, so they
 are drawn once into the background still, under the setting's own colour map. Material subjects
 face where they move: emoji face left by convention (Unicode draws animals, vehicles and
-running people facing left), so a subject moving right is mirrored.
+running people facing left), so a subject moving right is mirrored; the few Fluent icons that
+face right are listed (looked at one by one on a contact sheet of the common moving subjects).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import numpy as np
 import skia
 
 from .. import materials
+from ..materials.index import SOURCE
 from ..vocab import COLORS, NATURAL
 from .backgrounds import GROUND_TINT
 from .motions import facing
@@ -24,7 +26,9 @@ from .settings import INDOOR_LIGHT, SETTING_SPECS
 MAX_SPRITE_PX = 1024     # a raster side; larger subjects are upsampled (never at 1080p sizes)
 _SAMPLING = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kNone)
 _UNIT = skia.Rect(-0.5, -0.5, 0.5, 0.5)  # the drawing's square in object units
-NATIVE_FACING = -1       # emoji face left
+# Fluent icons that face (or fly) right; every other moving subject faces left.
+FACING_RIGHT = frozenset({"rabbit", "tiger", "pig", "camel", "airplane", "rocket", "motorcycle",
+                          "tractor", "helicopter"})
 
 
 def _image(rgba: np.ndarray) -> skia.Image:
@@ -32,12 +36,21 @@ def _image(rgba: np.ndarray) -> skia.Image:
                                 skia.AlphaType.kPremul_AlphaType)
 
 
-def facing_sign(obj: PlannedObject) -> np.ndarray:
+def native_facing(asset_id: str, assets: str | None = None) -> int:
+    """+1 if the material faces right as drawn, -1 if it faces left."""
+    if not asset_id.startswith(f"{SOURCE}:"):
+        return 1     # the user's own: as drawn
+    entry = materials.library(assets).entry(asset_id)
+    if entry.facing:
+        return 1 if entry.facing == "right" else -1
+    return 1 if entry.name in FACING_RIGHT else -1
+
+
+def facing_sign(obj: PlannedObject, assets: str | None = None) -> np.ndarray:
     """Per frame: -1 to mirror the material, +1 to draw it as it is."""
-    moving = facing(obj.track.x)
-    if np.all(moving == 1) and np.ptp(np.asarray(obj.track.x)) < 0.05:
+    if np.ptp(np.asarray(obj.track.x)) < 0.05:
         return np.ones(len(obj.track.x))      # in place: as drawn
-    return moving * NATIVE_FACING
+    return facing(obj.track.x) * native_facing(obj.asset.asset_id, assets)
 
 
 class MaterialSprite:

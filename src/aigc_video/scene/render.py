@@ -98,7 +98,7 @@ class ShotRenderer:
             if obj.asset is not None:
                 # A material: one raster at the largest size it is drawn, sampled per frame.
                 sprite = MaterialSprite(obj, height, shot, obj_filter)
-                self.objects.append((sprite, None, obj.track, facing_sign(obj)))
+                self.objects.append((sprite, None, obj.track, facing_sign(obj, shot.assets)))
                 continue
             paints = {}
             for role, (r, g, b) in role_colors(obj.color).items():
@@ -284,7 +284,7 @@ def render_masks(shot: ShotPlan, width: int, height: int) -> np.ndarray:
         silhouette = drawing(obj.kind).silhouette if sprite is None else None
         tr = obj.track
         if sprite is not None:
-            facing = facing_sign(obj)
+            facing = facing_sign(obj, shot.assets)
         else:
             facing = _facing(tr.x) if obj.kind in FACING else np.ones(len(tr.x))
         for i in range(n):

@@ -145,7 +145,7 @@ class _Reader:
             self.r.opens_with_reference = cat == "pronoun" or any(
                 t.category == "connective" for t in self.tokens[:i])
         if cat is None:
-            self.unknown_word(tok, nxt, initial)
+            self.unknown_word(i, tok, nxt, initial)
         elif cat in ("det", "number"):
             self.flush(tok)
             self.np = _Phrase(opened=True)
@@ -173,6 +173,7 @@ class _Reader:
                 self.new_subject(str(val), tok)
         elif cat == "motion":
             self.flush(tok)
+            self.after_locative = False   # a verb ends the place: "在竹林里吃竹子"
             self.motion(tok)
         elif cat == "direction":
             self.flush(tok)
@@ -225,7 +226,7 @@ class _Reader:
 
     # -- noun phrases -----------------------------------------------------------------------
 
-    def unknown_word(self, tok: Token, nxt: Token | None, initial: bool) -> None:
+    def unknown_word(self, i: int, tok: Token, nxt: Token | None, initial: bool) -> None:
         if tok.language == "zh":
             # jieba knows Chinese nouns; anything else unknown (verbs, adverbs) is passed over.
             if tok.noun and tok.text not in lexicon_zh.ABSTRACT_NOUNS:
@@ -239,6 +240,9 @@ class _Reader:
                          and not self.r.subjects):
             # A bare noun opening the sentence ("Giraffes run"): kept only if a verb follows.
             self.np = _Phrase(opened=True, bare=True, unknown=[tok])
+        elif self.after_motion and self.np.empty() and self.tokens[i - 1].category == "motion":
+            # A bare object right after its verb: "eats bamboo", "drinks coffee".
+            self.np = _Phrase(opened=True, unknown=[tok])
 
     @staticmethod
     def head_of(np: _Phrase, nxt: Token | None) -> int | None:

@@ -22,7 +22,7 @@ COLOR_WORDS: dict[str, tuple[str, ...]] = {
     "pink": ("pink", "magenta", "fuchsia", "rosy", "salmon", "cerise"),
     "white": ("white", "ivory", "cream", "pearl", "snow white"),
     "black": ("black", "ebony", "onyx", "jet black", "pitch black", "charcoal"),
-    "brown": ("brown", "tan", "beige", "chocolate", "coffee", "bronze", "copper", "chestnut", "khaki", "umber",
+    "brown": ("brown", "tan", "beige", "chocolate", "bronze", "copper", "chestnut", "khaki", "umber",
               "sepia"),
     "gray": ("gray", "grey", "silver", "ash", "slate", "silvery", "greyish", "grayish"),
 }
@@ -177,7 +177,7 @@ BACKGROUND_WORDS: dict[str, tuple[str, ...]] = {
     "mountains": ("mountain", "mountains", "mountain range", "peak", "summit", "cliff", "alps",
                   "valley", "mountainside"),
     "forest": ("forest", "wood", "woods", "woodland", "grove"),
-    "bamboo_forest": ("bamboo forest", "bamboo grove", "bamboo", "bamboo wood", "bamboo woods"),
+    "bamboo_forest": ("bamboo forest", "bamboo grove", "bamboo wood", "bamboo woods"),
     "jungle": ("jungle", "rainforest", "rain forest", "tropical forest"),
     "farm": ("farm", "farmyard", "barnyard", "ranch", "barn", "orchard"),
     "wheat_field": ("wheat field", "wheatfield", "wheat", "cornfield", "corn field", "rice field",
