@@ -172,8 +172,9 @@ class Library:
             return english_forms(q)
         return list(dict.fromkeys([q, q.removesuffix("们"), q.removeprefix("一只").removeprefix("一个")]))
 
-    def lookup(self, word: str, language: str = "en") -> Match | None:
-        """The subject for `word`, or None when nothing matches well enough."""
+    def lookup(self, word: str, language: str = "en", by_meaning: bool = True) -> Match | None:
+        """The subject for `word`, or None when nothing matches well enough; `by_meaning=False`
+        stops after names and synonyms (no embedding model is loaded)."""
         keys = self._keys(word, language)
         if not keys:
             return None
@@ -182,7 +183,7 @@ class Library:
                 entry = cat.find(level, keys, language)
                 if entry is not None:
                     return self._match(entry, score, level, word)
-        if language != "en":
+        if language != "en" or not by_meaning:
             return None
         for entry, sim in self._nearest(keys[0], 1):
             if sim >= MIN_SIMILARITY:

@@ -18,6 +18,7 @@ from ..understand.manners import MANNERS
 from .manner_motion import apply_manner
 from .motions import PAD, MotionContext, MotionTrack, Region, make_track
 from .sceneplan import Camera, PlannedObject, PlannedProp, ScenePlan, ShotPlan, Track
+from .settings import SETTING_SPECS
 from .staging import feet_offset, ground_rows, plan_props, rests_on_prop, seat_of
 
 CROSSFADE_SECONDS = 0.5
@@ -33,6 +34,10 @@ _LAND = {"grass": (0.64, 0.95), "desert": (0.64, 0.95), "snow": (0.64, 0.95), "c
          "sunset": (0.78, 0.95)}
 _WATER = {"boat": (0.5, 0.72), "fish": (0.64, 0.95)}
 _LANDSCAPES = set(_LAND) | {"sea"}
+_GROUND_KINDS = ("car", "dog", "house", "tree", "flower")
+# Materials are drawn this much larger than vocabulary kinds of the same size word: an emoji
+# fills less of its square than a drawing fills its circle, and a cat must read next to a sofa.
+MATERIAL_SCALE = 1.4
 # Motions that move the object sideways: a pan would blur which way they go.
 _SIDEWAYS = {"move", "bounce", "zigzag", "orbit"}
 
@@ -193,16 +198,20 @@ def visible_region(camera: Camera, aspect: float) -> Region:
     return Region(x0 * aspect, x1 * aspect, y0, y1)
 
 
-def preferred_rows(kind: str, background: str) -> tuple[float, float] | None:
+def preferred_rows(kind: str, background: str, scale: float = 0.22) -> tuple[float, float] | None:
     """Centre rows where a thing sits naturally: birds and suns in the sky, cars on the ground,
-    boats on the water."""
+    boats on the water. In the settings beyond the first ten, things of the ground stand on the
+    setting's ground line."""
+    if background in vocab.SETTINGS and kind in _GROUND_KINDS:
+        ground = SETTING_SPECS[background].ground
+        return (ground - 0.5 * scale, ground - 0.4 * scale)
     if background not in _LANDSCAPES:
         return None
     if kind in ("sun", "moon", "cloud", "bird", "balloon"):
         return _SKY
     if background == "sea":
         return _WATER.get(kind)
-    if kind in ("car", "dog", "house", "tree", "flower"):
+    if kind in _GROUND_KINDS:
         return _LAND[background]
     return None
 
@@ -221,8 +230,10 @@ def layout(shot: Shot, directions: list[str | None], rng: np.random.Generator, v
         placed: list[MotionTrack] = []
         for subject, direction in specs:
             scale = vocab.SIZES[subject.size] * shrink
+            if subject.asset is not None:
+                scale *= MATERIAL_SCALE
             rows = (ground_rows(subject, shot.setting.background, scale, assets)
-                    or preferred_rows(subject.kind, shot.setting.background))
+                    or preferred_rows(subject.kind, shot.setting.background, scale))
             ctx = MotionContext(view=view, scale=scale, n_frames=n_frames, fps=fps,
                                 speed=vocab.SPEEDS[subject.action.speed], direction=direction,
                                 rows=rows)

@@ -81,11 +81,17 @@ def feet_offset(subject: Subject, scale: float, assets: str | None) -> float:
 
 def ground_rows(subject: Subject, background: str, scale: float,
                 assets: str | None) -> tuple[float, float] | None:
-    """Centre rows that put a material subject's feet on the ground line, or None for subjects
-    that fly, swim or leave the ground, and for settings without a ground (sky, space)."""
+    """Centre rows that put a material subject's feet on the ground line (a swimmer: in the
+    water), or None for subjects that fly or leave the ground, and for settings where things
+    float anywhere (sky, space, underwater)."""
     spec = SETTING_SPECS.get(background)
-    if (subject.asset is None or spec is None or spec.ground is None
-            or subject.action.manner in _AIRBORNE_MANNERS
+    if subject.asset is None or spec is None:
+        return None
+    if subject.action.manner == "swim" and spec.surface is not None:
+        # In the water: from just under the surface down to the bottom of the frame.
+        top = spec.surface + 0.35 * scale
+        return (top, max(top, 1.0 - 0.55 * scale))
+    if (spec.flying or subject.action.manner in _AIRBORNE_MANNERS
             or subject.action.motion in _AIRBORNE_MOTIONS):
         return None
     y = spec.ground - feet_offset(subject, scale, assets)

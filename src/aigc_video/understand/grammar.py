@@ -15,6 +15,7 @@ before the noun and the verb after the subject):
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,7 @@ class SubjectDraft:
     count_word: str = ""            # the number as written, for warnings
     count_exact: bool = False       # "five" (warn when clamped) vs "many" (clamp quietly)
     unknown: str | None = None      # the unknown head noun to resolve ("giraffe")
+    noun: str = ""                  # the head noun as written ("ball", "giraffe")
     unknown_colors: list[str] = field(default_factory=list)  # unknown words before the noun
     refers_to: str | None = None    # "one" | "all": a pronoun for the previous shot's subjects
     motion: str | None = None
@@ -72,6 +74,8 @@ class Reading:
     weather: str | None = None
     moods: list[str] = field(default_factory=list)           # explicit mood words' labels
     background_slots: list[str] = field(default_factory=list)  # unknown place nouns
+    object_place: str | None = None     # a place word as a verb's object ("eats grass"): the
+                                        # background only if no other place is named
     on: Prop | None = None              # the prop a place noun named, once the parser resolved it
     notes: list[str] = field(default_factory=list)           # things to warn about
     opens_with_reference: bool = False  # first content word is a pronoun or "then"
@@ -108,8 +112,9 @@ _ABSORBED: dict[str | None, frozenset[str]] = {
 
 
 class _Reader:
-    def __init__(self, tokens: list[Token]):
+    def __init__(self, tokens: list[Token], is_noun: Callable[[str], bool] | None = None):
         self.tokens = tokens
+        self.is_noun = is_noun or (lambda word: False)
         self.r = Reading()
         self.np = _Phrase()
         self.waiting: list[SubjectDraft] = []   # named since the last motion
@@ -133,6 +138,7 @@ class _Reader:
             targets = self.waiting or self.group or self.r.subjects[-1:]
             self.apply_pending(targets)
         self.r.time = self.r.time or self.r.implied_time
+        self.r.background = self.r.background or self.r.object_place
         return self.r
 
     def step(self, i: int, tok: Token, nxt: Token | None) -> None:
@@ -190,6 +196,14 @@ class _Reader:
                 self.np.color = self.np.size = None
                 self.np.unknown = []
             self.flush(tok)
+            if cat == "background" and i and self.tokens[i - 1].category == "motion":
+                # "eats grass on the farm": grass is what it eats; the farm is where.
+                self.r.object_place = self.r.object_place or str(val)
+                return
+            if cat == "weather" and val == "snow" and self.after_locative:
+                self.setting("background", "snow")   # "walks on the snow": snowy ground, not snowfall
+                self.after_locative = False
+                return
             for c, v in tok.tags:
                 if c == "time" and cat != "time":
                     # "sunset" implies dusk; a time said outright ("at dawn") wins over it
@@ -274,13 +288,14 @@ class _Reader:
             word = np.unknown[head]
             if word.language == "en" and (
                     word.text in lexicon_en.ABSTRACT_NOUNS or word.text in lexicon_en.NOT_NOUNS
-                    or word.text.endswith(lexicon_en.NOT_NOUN_SUFFIXES)):
+                    or (word.text.endswith(lexicon_en.NOT_NOUN_SUFFIXES)
+                        and word.text not in lexicon_en.SUFFIX_NOUNS and not self.is_noun(word.text))):
                 return
             if self.after_locative:
                 self.r.background_slots.append(word.text)
                 self.after_locative = False
                 return
-            draft = self.add_subject(SubjectDraft(kind=None, unknown=word.text), np, word)
+            draft = self.add_subject(SubjectDraft(kind=None, unknown=word.text, noun=word.text), np, word)
             if draft.color is None:
                 draft.unknown_colors = [w.text for w in np.unknown[:head]]
             return
@@ -294,7 +309,7 @@ class _Reader:
         np = self.np
         self.np = _Phrase()
         unknown = [w.text for w in np.unknown if w.text not in lexicon_en.ABSTRACT_NOUNS]
-        draft = self.add_subject(SubjectDraft(kind=kind), np, tok)
+        draft = self.add_subject(SubjectDraft(kind=kind, noun=tok.text), np, tok)
         if draft.color is None and unknown:
             draft.unknown_colors = unknown
         self.after_locative = False
@@ -386,9 +401,10 @@ class _Reader:
                 r.weather = value
 
 
-def read(tokens: list[Token]) -> Reading:
-    """What one sentence says, in vocabulary terms (unknown nouns still to be resolved)."""
-    return _Reader(tokens).read()
+def read(tokens: list[Token], is_noun: Callable[[str], bool] | None = None) -> Reading:
+    """What one sentence says, in vocabulary terms (unknown nouns still to be resolved).
+    `is_noun(word)` tells nouns that look like adverbs or adjectives ("butterfly", "table")."""
+    return _Reader(tokens, is_noun).read()
 
 
 def finish_action(draft: SubjectDraft) -> tuple[str, str | None, str]:

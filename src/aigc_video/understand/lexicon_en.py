@@ -147,7 +147,7 @@ BACKGROUND_WORDS: dict[str, tuple[str, ...]] = {
     "living_room": ("living room", "livingroom", "lounge", "sitting room", "family room", "room",
                     "indoors", "apartment", "home interior"),
     "kitchen": ("kitchen",),
-    "bedroom": ("bedroom", "bed", "dorm room", "dormitory", "nursery", "bed room"),
+    "bedroom": ("bedroom", "dorm room", "dormitory", "nursery", "bed room"),  # "on the bed": a prop
     "classroom": ("classroom", "class room", "school", "schoolroom", "lecture hall", "lecture room",
                   "kindergarten"),
     "office": ("office", "workplace", "cubicle", "office room", "workspace"),
@@ -267,6 +267,9 @@ NOT_NOUNS = frozenset({
     "everything", "something", "nothing", "anything", "everyone", "someone", "nobody", "all",
 })
 NOT_NOUN_SUFFIXES = ("ful", "ous", "ive", "able", "ible", "ic", "ish", "less", "ly", "est")
+# Everyday nouns with those endings (materials' own names are asked of the library instead).
+SUFFIX_NOUNS = frozenset({"table", "vegetable", "cable", "stable", "nest", "chest", "olive",
+                          "picnic", "comic", "fabric", "relish", "dish", "bully"})
 # "circles" after a subject is the verb "to circle" (orbit), after a determiner the shape.
 VERB_READINGS: dict[str, str] = {"circle": "orbit"}
 

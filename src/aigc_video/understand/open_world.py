@@ -44,6 +44,17 @@ class OpenWorld:
             return None   # a stray letter or number is no noun ("0M")
         return lib.lookup(word, language)
 
+    def named(self, phrase: str, language: str) -> Match | None:
+        """A material called exactly `phrase` (name or synonym: "teddy bear", "soccer ball")."""
+        lib = self.library()
+        return lib.lookup(phrase, language, by_meaning=False) if lib is not None else None
+
+    def is_noun(self, word: str) -> bool:
+        """Whether a word that looks like an adverb or adjective names a material ("butterfly")."""
+        lib = self.library()
+        match = lib.lookup(word, "en", by_meaning=False) if lib is not None else None
+        return match is not None and match.matched_by == "name"
+
     def nearest(self, word: str, language: str) -> str:
         """"nearest: 'a', 'b'" for a warning, or "" when there is nothing to offer."""
         lib = self.library()

@@ -58,7 +58,7 @@ def parse(text: str, assets: str | None = None) -> Storyboard:
     # 3. Read each sentence and turn it into a shot (or fold it into the previous one)
     for sentence in sentences:
         tokens = tokenize(sentence.text)
-        reading = grammar.read(tokens)
+        reading = grammar.read(tokens, world.is_noun)
         n = len(shots) + 1
         local: list[str] = []
         _resolve_unknown_words(reading, local, world)
@@ -88,6 +88,7 @@ def _resolve_unknown_words(reading: Reading, warnings: list[str], world: OpenWor
     unknown are left out."""
     kept = []
     for draft in reading.subjects:
+        _name_with_modifier(draft, world)
         if draft.unknown is not None and not _resolve_subject(draft, world, warnings):
             continue
         if draft.kind is not None and draft.color is None:
@@ -116,6 +117,18 @@ def _resolve_unknown_words(reading: Reading, warnings: list[str], world: OpenWor
         warnings.append(f"'{word}' is not {what}{world.nearest(word, language)}; it was ignored")
     if reading.on is not None and reading.background is None:
         reading.background = setting_of_prop(reading.on)
+
+
+def _name_with_modifier(draft, world: OpenWorld) -> None:
+    """"teddy bear", "soccer ball", "fire engine": a word before the noun that makes a material's
+    name with it gives that material, not the noun alone (a bear, a red circle)."""
+    if not draft.unknown_colors or not draft.noun or has_han(draft.noun):
+        return
+    phrase = f"{draft.unknown_colors[-1]} {draft.noun}"
+    match = world.named(phrase, "en")
+    if match is not None:
+        draft.kind, draft.asset, draft.unknown = match.name, match, None
+        draft.unknown_colors = draft.unknown_colors[:-1]
 
 
 def _resolve_subject(draft, world: OpenWorld, warnings: list[str]) -> bool:
