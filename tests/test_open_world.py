@@ -126,3 +126,37 @@ def test_cli_refuses_a_missing_assets_folder(tmp_path, capsys):
     code = main(["plan", "A cat sleeps.", "--assets", str(tmp_path / "nope")])
     assert code == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_a_broken_file_in_the_assets_folder_is_named_and_skipped(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "glitch.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    rgba = np.zeros((32, 32, 4), np.uint8)
+    rgba[4:28, 4:28] = (200, 30, 200, 255)
+    _png(folder / "blobby.png", rgba)
+    sb = parse("A blobby spins.", assets=str(folder))
+    assert any("glitch.png" in w for w in sb.warnings)
+    assert sb.shots[0].subjects[0].asset.asset_id == "user:blobby.png"
+
+
+def test_a_clip_in_the_assets_folder_plays_as_the_subject(tmp_path):
+    import av
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    with av.open(str(folder / "flicker.mp4"), "w") as out:
+        stream = out.add_stream("libx264", rate=12)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        for i in range(12):
+            frame = np.full((32, 32, 3), 20 + 18 * i, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    sb = parse("A flicker stays still.", assets=str(folder))
+    sp = plan(sb, size=(160, 96), fps=12, seed=0, assets=str(folder)).shots[0]
+    frames = render_shot(sp, 160, 96, fps=12)
+    obj = sp.objects[0]
+    cx, cy = int(obj.track.x[0] * 160), int(obj.track.y[0] * 96)
+    centre = frames[:12, cy, cx].astype(int).mean(-1)
+    assert centre[6] - centre[0] > 60      # the clip's frames, one per video frame

@@ -66,6 +66,9 @@ class Pipeline:
         limits.check_fps(self.fps)
         limits.check_seed(self.seed)
         check_modes(self.narration, self.subtitles)
+        if self.assets is not None:
+            from . import materials
+            materials.library(self.assets)   # a missing or unreadable folder: InputError, named
 
     def plan(self, text: str) -> tuple[Storyboard, ScenePlan]:
         """Stages 1 and 2 only: what `aigc-video plan` prints."""

@@ -27,6 +27,12 @@ class OpenWorld:
         self.assets_dir = assets_dir
         self._library: materials.Library | None = None
         self.missing: str | None = None     # why there is no library, once found out
+        if assets_dir is not None:
+            self.library()   # the user's folder is checked (and its bad files named) up front
+
+    def notes(self) -> list[str]:
+        """What indexing the user's folder skipped, and why (a broken or oversized file)."""
+        return list(self._library.warnings) if self._library is not None else []
 
     def library(self) -> materials.Library | None:
         if self._library is None and self.missing is None:

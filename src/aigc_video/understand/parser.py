@@ -74,6 +74,7 @@ def parse(text: str, assets: str | None = None) -> Storyboard:
                              f"starts at line {sentence.line}), over the limit {limits.MAX_SHOTS}")
     if world.missing:
         warnings.insert(0, world.missing)
+    warnings[:0] = world.notes()
     # 4. The first shot opens with a cut, whatever was asked
     if shots[0].transition != "cut" and sentences[0].transition:
         warnings.append(f"shot 1: [{shots[0].transition}] was ignored: the first shot opens with a cut")
