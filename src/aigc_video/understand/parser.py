@@ -100,27 +100,33 @@ def _resolve_unknown_words(reading: Reading, warnings: list[str], world: OpenWor
         kept.append(draft)
     reading.subjects = kept
     for word in reading.background_slots:
-        language = "zh" if has_han(word) else "en"
-        if reading.on is None:
-            # A prop of the setting ("on the sofa") or, failing a place, a material one.
-            prop = world.prop(word, language, reading.background, materials=False)
-            if prop is None and reading.background is None:
-                quiet: list[str] = []
-                reading.background = _map_word(word, "background", quiet, "it was ignored")
-                if reading.background is not None:
-                    warnings.extend(quiet)
-                    continue
-            prop = prop or world.prop(word, language, reading.background)
-            if prop is not None:
-                reading.on = prop
-                continue
-        what = "a setting, a prop or a material" if world.library() else "understood"
-        warnings.append(f"'{word}' is not {what}{world.nearest(word, language)}; it was ignored")
+        _place(word, reading, world, warnings)
     if reading.on is not None and reading.background is None:
         reading.background = setting_of_prop(reading.on)
 
 
-def _name_with_modifier(draft, world: OpenWorld) -> None:
+def _place(word: str, reading: Reading, world: OpenWorld, warnings: list[str]) -> None:
+    """A place noun after "in/on/at": one of the setting's own props ("on the sofa"), else a
+    setting by meaning while none is named ("by the lagoon"), else a material to sit on ("on
+    a drum"); reported when nothing fits."""
+    language = "zh" if has_han(word) else "en"
+    if reading.on is None:
+        prop = world.prop(word, language, reading.background, materials=False)
+        if prop is None and reading.background is None:
+            tried: list[str] = []
+            reading.background = _map_word(word, "background", tried, "it was ignored")
+            if reading.background is not None:
+                warnings.extend(tried)
+                return
+        prop = prop or world.prop(word, language, reading.background)
+        if prop is not None:
+            reading.on = prop
+            return
+    what = "a setting, a prop or a material" if world.library() else "understood"
+    warnings.append(f"'{word}' is not {what}{world.nearest(word, language)}; it was ignored")
+
+
+def _name_with_modifier(draft: SubjectDraft, world: OpenWorld) -> None:
     """"teddy bear", "soccer ball", "fire engine": a word before the noun that makes a material's
     name with it gives that material, not the noun alone (a bear, a red circle)."""
     if not draft.unknown_colors or not draft.noun or has_han(draft.noun):
@@ -132,7 +138,7 @@ def _name_with_modifier(draft, world: OpenWorld) -> None:
         draft.unknown_colors = draft.unknown_colors[:-1]
 
 
-def _resolve_subject(draft, world: OpenWorld, warnings: list[str]) -> bool:
+def _resolve_subject(draft: SubjectDraft, world: OpenWorld, warnings: list[str]) -> bool:
     """Give an unknown noun its material, found by name or synonym; failing that, whichever of
     the nearest material and the nearest vocabulary kind (a typo, a near-synonym: "rhombuss",
     "limousine") is nearer in meaning. False when it has neither and is left out."""
