@@ -61,9 +61,10 @@ def _judge(frames, shot, shot_plan):
     return open_world.judge_shot(frames, shot, shot_plan, FPS)
 
 
-def _materials_ok(v) -> bool:
-    """Every material (subject or prop) of the shot judged visible."""
-    return all(it.visible for it in v.items if it.role in ("material", "prop"))
+def _materials_ok(v, hidden=frozenset()) -> bool:
+    """Every material (subject or prop) of the shot judged visible, but those the plan itself
+    hides (`hidden`: their indices in v.items; they are counted apart)."""
+    return all(it.visible for i, it in enumerate(v.items) if it.role in ("material", "prop") and i not in hidden)
 
 
 def _swap_asset(match, rng, ids):
@@ -123,17 +124,19 @@ def validation(seeds: int, log) -> dict:
         rng = np.random.default_rng([SWAP_SEED, seed, int(p.id[1:]), ord(p.id[0])])
         frames = render_shot(sp, *SIZE, FPS)
         v = _judge(frames, shot, sp)
+        hidden = frozenset(i for i, it in enumerate(v.items) if not it.similarity)
         row = {"prompt": p.id, "seed": seed, "background": sp.background,
                "items": [{"role": it.role, "name": it.name, "asset": it.asset_id, "visible": it.visible,
                           "similarity": it.similarity, "note": it.note} for it in v.items],
-               "crisp": {"materials": _materials_ok(v), "verdicts": v.verdicts}}
+               "crisp": {"materials": _materials_ok(v, hidden), "verdicts": v.verdicts},
+               "hidden_in_plan": [f"{v.items[i].role} {v.items[i].name}" for i in sorted(hidden)]}
         for s in STRENGTHS:
             dv = _judge(degrade.learned_like(frames, s, seed=seed), shot, sp)
-            row[f"learned_like_{s}"] = {"materials": _materials_ok(dv), "verdicts": dv.verdicts,
+            row[f"learned_like_{s}"] = {"materials": _materials_ok(dv, hidden), "verdicts": dv.verdicts,
                                         "missed": [it.summary() for it in dv.items if not it.visible]}
         reseeded = dataclasses.replace(sp, seed=sp.seed + 4243)
         ov = _judge(render_shot(reseeded, *SIZE, FPS), shot, sp)
-        row["other_seed"] = {"materials": _materials_ok(ov), "verdicts": ov.verdicts,
+        row["other_seed"] = {"materials": _materials_ok(ov, hidden), "verdicts": ov.verdicts,
                              "missed": [it.summary() for it in ov.items if not it.visible]}
         # (c) one item swapped at a time, the others as planned; and all swapped at once.
         row["swaps"], row["removed"] = [], []
@@ -151,7 +154,7 @@ def validation(seeds: int, log) -> dict:
             rv = _judge(render_shot(removed(sp, it), *SIZE, FPS), shot, sp)
             row["removed"].append({"role": it.role, "name": it.name, "accepted": rv.items[v.items.index(it)].visible})
         av = _judge(render_shot(all_swapped, *SIZE, FPS), shot, sp)
-        row["all_swapped"] = {"materials": _materials_ok(av)}
+        row["all_swapped"] = {"materials": _materials_ok(av, hidden)}
         sv = _judge(render_shot(other_setting(shot, sp, rng), *SIZE, FPS), shot, sp)
         row["setting_swapped"] = {"accepted": sv.verdicts["setting"], "seen": sv.details["setting"]}
         rows.append(row)
@@ -182,6 +185,7 @@ def validation(seeds: int, log) -> dict:
                          f"({','.join(f'{x:.2f}' for x in s['similarity'])})"
                          for r in rows for s in r["swaps"] if s["accepted"]],
         },
+        "hidden_in_plan": [f"{r['prompt']} s{r['seed']}: {', '.join(r['hidden_in_plan'])}" for r in rows if r["hidden_in_plan"]],
         "removed_accepted": rate(x["accepted"] for r in rows for x in r["removed"]),
         "setting_swapped_accepted": rate(r["setting_swapped"]["accepted"] for r in rows),
         "missed_crisp": [f"{r['prompt']} s{r['seed']}: " + "; ".join(
@@ -302,6 +306,9 @@ def markdown(res: dict) -> str:
                   f"{v['setting_swapped_accepted']['n']} | |", ""]
         if sa["accepted"]:
             lines += ["Swaps accepted: " + "; ".join(sa["accepted"]), ""]
+        if v["hidden_in_plan"]:
+            lines += ["Hidden by the plan itself (not counted above; the judge says \"not seen\"): "
+                      + "; ".join(v["hidden_in_plan"]), ""]
         if v["missed_crisp"]:
             lines += ["Missed on plain renders: " + "; ".join(v["missed_crisp"]), ""]
     for engine, m in res.get("measures", {}).items():

@@ -6,6 +6,18 @@ import pytest
 HAS_ESPEAK = shutil.which("espeak-ng") is not None
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _config_home(tmp_path_factory):
+    """Signing identities made by tests go to a temp folder, not the user's ~/.config."""
+    saved = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    yield
+    if saved is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = saved
+
+
 @pytest.fixture
 def small_pipeline_kwargs():
     """Settings that keep an end-to-end run to a second or two."""

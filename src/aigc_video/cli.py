@@ -15,11 +15,13 @@ from pathlib import Path
 from . import limits
 from .engines import DEFAULT_ENGINE
 from .errors import DependencyMissing, InputError
+from .inspect_command import add_generate_arguments as add_provenance_arguments, pipeline_options
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 # Subcommands owned by their own packages; each module has register(subparsers), cheap to import.
 PLUGGED_COMMANDS = ("aigc_video.materials.command", "aigc_video.eval.command",
-                    "aigc_video.training.command", "aigc_video.serve.command")
+                    "aigc_video.training.command", "aigc_video.serve.command", "aigc_video.data.command",
+                    "aigc_video.inspect_command")
 
 
 def read_text(args: argparse.Namespace) -> str:
@@ -72,6 +74,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="fixes every random choice")
     p.add_argument("--assets", metavar="DIR", help="your own materials (PNG with alpha, SVG, JPG, "
                    "short MP4; named by file name or a .txt/.json of tags), preferred over the library's")
+    p.add_argument("--image", metavar="PATH", help="animate a picture (PNG, JPEG, WebP; up to 40 megapixels, "
+                   "16384 px a side): the background of every shot, the prompt's subjects drawn over it")
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -80,7 +84,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     text = read_text(args)
     pipeline = Pipeline(engine=args.engine, size=limits.parse_size(args.size), fps=args.fps,
                         seed=args.seed, audio=not args.no_audio, narration=args.narration,
-                        subtitles=args.subtitles, assets=args.assets)
+                        subtitles=args.subtitles, assets=args.assets, image=args.image,
+                        **pipeline_options(args))
     progress, close = stage_progress()
     try:
         result = pipeline.generate(text, args.output, progress=progress, keep_frames=False)
@@ -103,7 +108,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     text = read_text(args)
     storyboard, plan = Pipeline(size=limits.parse_size(args.size), fps=args.fps, seed=args.seed,
-                                assets=args.assets).plan(text)
+                                assets=args.assets, image=args.image).plan(text)
     if args.json:
         print(json.dumps({"storyboard": storyboard.to_dict(), "plan": plan.to_dict()}, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -113,6 +118,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
             if s.asset is not None:
                 a = s.asset
                 print(f"        {s.kind}: {a.asset_id} ({a.licence}; {a.matched_by} {a.score:.2f})")
+    if plan.shots and plan.shots[0].picture is not None:
+        pic = plan.shots[0].picture
+        print(f"image: {pic.path} ({pic.width}x{pic.height}, sha256 {pic.sha256})")
     for w in storyboard.warnings:
         print(f"warning: {w}")
     return EXIT_OK
@@ -132,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto: speak if espeak-ng is installed, else warn; require: fail without it")
     g.add_argument("--subtitles", default="srt", choices=("srt", "burn", "none"))
     g.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_provenance_arguments(g)
     g.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("plan", help="print the storyboard and scene plan without rendering")

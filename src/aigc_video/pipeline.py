@@ -16,7 +16,7 @@ from .engines import DEFAULT_ENGINE, get_engine, outside_training
 from .errors import InputError
 from .modes import check_modes
 from .scene import plan as plan_scene
-from .scene.sceneplan import ScenePlan
+from .scene.sceneplan import PictureRef, ScenePlan
 from .storyboard import Storyboard
 from .understand import parse
 
@@ -48,11 +48,14 @@ class Pipeline:
     assets: a folder of the user's own materials (PNG, SVG, JPG, MP4), preferred over the library's;
     size (width, height) in pixels;
     narration: "auto" (speak if espeak-ng is installed, else warn), "require" or "off";
-    subtitles: "srt" (file beside the video), "burn" (file + burned into frames) or "none".
+    subtitles: "srt" (file beside the video), "burn" (file + burned into frames) or "none";
+    image: a picture (PNG, JPEG, WebP) that becomes every shot's background plate, animated by a
+    slow camera push-in, the prompt's subjects drawn over it; the video opens on the picture.
     """
 
     engine: str = DEFAULT_ENGINE
     assets: str | None = None
+    image: str | None = None
     size: tuple[int, int] = (640, 360)
     fps: int = 24
     seed: int = 0
@@ -60,6 +63,13 @@ class Pipeline:
     narration: str = "auto"
     subtitles: str = "srt"
     engine_options: dict = field(default_factory=dict)
+    # Provenance (synthesis/provenance.py, synthesis/watermark.py): a signed C2PA manifest and an
+    # invisible watermark in every video, off only when asked; the report records both.
+    c2pa: bool = True
+    watermark: bool = True
+    prompt_in_manifest: bool = True
+    sign_cert: str | None = None
+    sign_key: str | None = None
 
     def check(self) -> None:
         limits.check_size(*self.size)
@@ -69,6 +79,15 @@ class Pipeline:
         if self.assets is not None:
             from . import materials
             materials.library(self.assets)   # a missing or unreadable folder: InputError, named
+        self.picture()
+
+    def picture(self) -> PictureRef | None:
+        """The checked, fully decoded `image` (InputError naming the file when it is not a picture,
+        is damaged, or is over the size limits), or None."""
+        if self.image is None:
+            return None
+        from .scene.picture import read_picture
+        return read_picture(self.image)
 
     def plan(self, text: str) -> tuple[Storyboard, ScenePlan]:
         """Stages 1 and 2 only: what `aigc-video plan` prints."""
@@ -76,7 +95,7 @@ class Pipeline:
         storyboard = parse(limits.check_text(text), assets=self.assets)
         check_duration(storyboard)
         return storyboard, plan_scene(storyboard, size=self.size, fps=self.fps, seed=self.seed,
-                                      assets=self.assets)
+                                      assets=self.assets, picture=self.picture())
 
     def generate(self, text: str, output: str | os.PathLike = "out.mp4", *,
                  progress: ProgressFn | None = None, keep_frames: bool = True) -> GenerationResult:
@@ -92,6 +111,8 @@ class Pipeline:
         limits.check_text(text)
         output = check_output_path(output)
         engine = get_engine(self.engine, **self.engine_options)
+        marks = self._marks(text, engine.name, output)
+        picture = self.picture()
 
         # 2. Understand the text.
         with meter.stage("understand"):
@@ -102,7 +123,7 @@ class Pipeline:
         # 3. Plan each shot's layout and motion.
         with meter.stage("plan"):
             scene_plan = plan_scene(storyboard, size=self.size, fps=self.fps, seed=self.seed,
-                                    assets=self.assets)
+                                    assets=self.assets, picture=picture)
         progress("plan", 1.0)
 
         # 4. Generate the frames of every shot with the engine, lazily: synthesis pulls shot i + 1
@@ -127,6 +148,7 @@ class Pipeline:
                 audio=self.audio, narration=self.narration if self.audio else "off",
                 subtitles=self.subtitles, seed=self.seed,
                 progress=lambda f: progress("synthesis", f),
+                watermark=marks.watermarker, finalize=marks.sign,
             )
 
         # 6. Write the report beside the video.
@@ -142,6 +164,7 @@ class Pipeline:
             "engine": engine.name,
             "shot_engines": shot_engines,
             "materials": materials_used(scene_plan),
+            "image": picture.to_dict() if picture is not None else None,
             "text": text,
             "storyboard": storyboard.to_dict(),
             "plan": scene_plan.to_dict(),
@@ -152,6 +175,7 @@ class Pipeline:
             "warnings": warnings,
         }
         report_path = output.with_name(output.stem + ".report.json")
+        report["provenance"] = marks.report
         report["cost"] = meter.summary(video.duration_s)
         write_text_atomic(report_path, json.dumps(report, ensure_ascii=False, indent=2))
         progress("report", 1.0)
@@ -161,6 +185,16 @@ class Pipeline:
             audio=video.audio, sample_rate=video.sample_rate, video_path=video.path,
             srt_path=video.srt_path, report_path=report_path, report=report, warnings=warnings,
         )
+
+
+    def _marks(self, text: str, engine: str, output: Path):
+        """The watermark and C2PA signature for this video (the signing identity checked now)."""
+        from .synthesis.provenance import prepare
+        own = ("engine_options", "c2pa", "watermark", "prompt_in_manifest", "sign_cert", "sign_key")
+        return prepare(text=text, engine=engine, settings={k: v for k, v in asdict(self).items() if k not in own},
+                       width=self.size[0], height=self.size[1], title=output.name, c2pa=self.c2pa,
+                       watermark=self.watermark, prompt_in_manifest=self.prompt_in_manifest,
+                       sign_cert=self.sign_cert, sign_key=self.sign_key)
 
 
 def _shot_engines(name: str, scene_plan: ScenePlan) -> list[dict]:

@@ -15,7 +15,9 @@ same ShotPlan. For an item (a subject's object, or a prop) at each of SAMPLES fr
    there (a model's colours drift).
 3. similarity = 1 - sum_M |V - E| / sum_M |W - E| in Lab, after a common blur of BLUR (noise
    averages out): 1 when the video shows the item as planned, 0 when it shows the place empty,
-   at or below 0 for something else there. The frame passes at similarity >= SIMILAR.
+   at or below 0 for something else there. The frame passes at similarity >= SIMILAR. Per
+   pixel, |V - E| is the nearest of E and E drawn with SETTING_SEEDS - 1 other seeds: the text
+   does not fix seeded details (bamboo stalks, clouds, rain), and a thin item shows them through.
 4. The item is visible when it passes in more than half of its judged frames: sampled where the
    plan draws it at opacity >= 0.5 and leaves at least MIN_VISIBLE of its area in view. An item
    that the plan itself hides in every sampled frame fails ("hidden in the plan").
@@ -56,6 +58,7 @@ SIMILAR = 0.5              # a frame passes when the video is twice as near E as
 MIN_VISIBLE = 0.3          # of the item's planned area that must be in view for a frame to count
 MIN_PIXELS = 6             # ... and at least this many footprint pixels
 VISIBLE_OPACITY = 0.5
+MAX_GAIN, MAX_OFFSET = (0.8, 1.25), 30.0   # the colour drift forgiven (per channel, 0..255 units)
 MIN_EDGE_ENERGY = 1.0      # mean squared gradient (RGB, after blur) under which sharpness is not measured
 SETTING_SEEDS = 3          # draws of each candidate setting (the plan's seed and others)
 SETTING_GRID_ROWS = 12
@@ -216,8 +219,9 @@ def _match_colour(video: np.ndarray, expected: np.ndarray, background: np.ndarra
         for c in range(3):
             vv, ee = v[..., c][b], e[..., c][b]
             var = float(vv.var())
-            gain = float(np.clip(np.cov(vv, ee)[0, 1] / var, 0.67, 1.5)) if var > 25 else 1.0
-            out[k, ..., c] = gain * (v[..., c] - vv.mean()) + ee.mean()
+            gain = float(np.clip(np.cov(vv, ee)[0, 1] / var, *MAX_GAIN)) if var > 25 else 1.0
+            offset = float(np.clip(ee.mean() - gain * vv.mean(), -MAX_OFFSET, MAX_OFFSET))
+            out[k, ..., c] = gain * v[..., c] + offset
     return out
 
 
@@ -252,9 +256,13 @@ def judge_shot(frames: np.ndarray, shot: Shot | None, shot_plan: ShotPlan, fps: 
     shot_frames = _spread(np.arange(n), SAMPLES)
     used = sorted(set(shot_frames).union(*per_item))
     row = {f: k for k, f in enumerate(used)}
-    video = resize(frames[used], h, w)                                     # (F, h, w, 3) float
+    raw = resize(frames[used], h, w)                                       # (F, h, w, 3) float
     expected = render_frames(shot_plan, used, h, w, fps).astype(np.float32)
     empty = render_frames(dataclasses.replace(shot_plan, objects=[]), used, h, w, fps).astype(np.float32)
+    # The plan drawn with other seeded details (bamboo stalks, clouds, rain): where a thin item
+    # lets the background through, the video may show any of them.
+    others = [render_frames(dataclasses.replace(shot_plan, seed=seed), used, h, w, fps).astype(np.float32)
+              for seed in setting_seeds(shot_plan)[1:]]
     without = [render_frames(without_object(shot_plan, it.index) if it.role != "prop" else without_prop(shot_plan, it.index),
                              fs, h, w, fps).astype(np.float32) if fs else None
                for it, fs in zip(items, per_item)]
@@ -277,12 +285,13 @@ def judge_shot(frames: np.ndarray, shot: Shot | None, shot_plan: ShotPlan, fps: 
     # Where the plan's own median shows background: the setting is compared there.
     keep = np.linalg.norm(np.median(lab_e, 0) - np.median(lab_empty, 0), axis=-1) < FOOTPRINT_LAB / 2
     background = ~dilate(covered | objects_drawn, max(1, int(round(2 * unit))))
-    sy, sx = _soften(video, expected, background, unit)
+    sy, sx = _soften(raw, expected, background, unit)
     b = BLUR * unit
     soft = (np.hypot(sy, b), np.hypot(sx, b))       # the plan's frames: the video's softness, then BLUR
-    video = _match_colour(video, _blur2(expected, sy, sx), background)
+    video = _match_colour(raw, _blur2(expected, sy, sx), background)
     lab_v = _to_lab(blur(video, b))
     lab_e = _to_lab(_blur2(expected, *soft))
+    lab_others = [_to_lab(_blur2(o, *soft)) for o in others]
 
     # 3. Each item: similarity in its footprint, frame by frame.
     zoom = np.asarray(shot_plan.camera.zoom or [1.0] * n, np.float64)
@@ -305,9 +314,12 @@ def judge_shot(frames: np.ndarray, shot: Shot | None, shot_plan: ShotPlan, fps: 
             if mk.sum() < max(MIN_PIXELS, MIN_VISIBLE * planned_area):
                 hidden += 1
                 continue
-            e = lab_e[row[f]][mk]
+            e, v = lab_e[row[f]][mk], lab_v[row[f]][mk]
             den = float(np.linalg.norm(lab_w[k][mk] - e, axis=-1).sum())
-            num = float(np.linalg.norm(lab_v[row[f]][mk] - e, axis=-1).sum())
+            near = np.linalg.norm(v - e, axis=-1)
+            for o in lab_others:
+                near = np.minimum(near, np.linalg.norm(v - o[row[f]][mk], axis=-1))
+            num = float(near.sum())
             it.frames.append(f)
             it.similarity.append(round(1.0 - num / max(den, 1e-6), 3))
         passed = sum(s >= SIMILAR for s in it.similarity)
@@ -316,7 +328,9 @@ def judge_shot(frames: np.ndarray, shot: Shot | None, shot_plan: ShotPlan, fps: 
             it.note = f"hidden in the plan ({hidden} frames)"
 
     # 4. The setting.
-    dists = setting_distances(np.median(video, 0), keep, shot, shot_plan, fps)
+    # (On the video's own colours: a colour fit to the claimed setting would pull any other
+    # setting towards it.)
+    dists = setting_distances(np.median(raw, 0), keep, shot, shot_plan, fps)
     seen = min(dists, key=dists.get)
 
     verdicts: dict[str, bool] = {}

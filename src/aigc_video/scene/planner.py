@@ -17,7 +17,8 @@ from ..storyboard import Shot, Storyboard
 from ..understand.manners import MANNERS
 from .manner_motion import apply_manner
 from .motions import PAD, MotionContext, MotionTrack, Region, make_track
-from .sceneplan import Camera, PlannedObject, PlannedProp, ScenePlan, ShotPlan, Track
+from .picture import drift_sign, picture_camera
+from .sceneplan import Camera, PictureRef, PlannedObject, PlannedProp, ScenePlan, ShotPlan, Track
 from .settings import SETTING_SPECS
 from .staging import feet_offset, ground_rows, plan_props, rests_on_prop, seat_of
 
@@ -43,9 +44,10 @@ _SIDEWAYS = {"move", "bounce", "zigzag", "orbit"}
 
 
 def plan(storyboard: Storyboard, size: tuple[int, int] = (640, 360), fps: int = 24,
-         seed: int = 0, assets: str | None = None) -> ScenePlan:
+         seed: int = 0, assets: str | None = None, picture: PictureRef | None = None) -> ScenePlan:
     """Plan every shot of `storyboard` for a video of `size` (width, height) at `fps`;
-    `assets` is the user's material folder its subjects may come from."""
+    `assets` is the user's material folder its subjects may come from; `picture` (from
+    `scene.picture.read_picture`) replaces every shot's setting as its background plate."""
     width, height = limits.check_size(*size)
     limits.check_fps(fps)
     limits.check_seed(seed)
@@ -54,7 +56,7 @@ def plan(storyboard: Storyboard, size: tuple[int, int] = (640, 360), fps: int = 
     shots: list[ShotPlan] = []
     for index, shot in enumerate(storyboard.shots):
         _check_shot(shot, index)
-        shots.append(plan_shot(shot, index, width / height, fps, shot_seed(seed, index), assets))
+        shots.append(plan_shot(shot, index, width / height, fps, shot_seed(seed, index), assets, picture))
     for index, sp in enumerate(shots):
         if index == 0 or sp.transition == "cut":
             sp.transition, sp.transition_frames = "cut", 0
@@ -102,16 +104,19 @@ def _check_shot(shot: Shot, index: int) -> None:
 
 
 def plan_shot(shot: Shot, index: int, aspect: float, fps: int, seed: int,
-              assets: str | None = None) -> ShotPlan:
-    """One shot's plan; `aspect` is width / height of the frame."""
+              assets: str | None = None, picture: PictureRef | None = None) -> ShotPlan:
+    """One shot's plan; `aspect` is width / height of the frame. A shot over a `picture` gets
+    the picture's push-in camera and none of its setting's props (the picture is the setting)."""
     rng = np.random.default_rng(seed)
     n_frames = max(1, int(round(shot.duration_s * fps)))
     # Resolve undirected "move"/"zigzag" once per subject, so copies go the same way.
     directions = [s.action.direction if s.action.direction or s.action.motion not in ("move", "zigzag")
                   else str(rng.choice(["left", "right"])) for s in shot.subjects]
     camera = choose_camera(shot, rng, n_frames, directions)
+    if picture is not None:
+        camera = picture_camera(n_frames, drift_sign(directions, seed))
     view = visible_region(camera, aspect)
-    props = plan_props(shot.setting, assets)
+    props = plan_props(shot.setting, assets) if picture is None else []
     tracks = layout(shot, directions, rng, view, n_frames, fps, assets)
     _seat(shot, tracks, seat_of(shot.setting, props), aspect, view, assets)
     objects = []
@@ -128,7 +133,7 @@ def plan_shot(shot: Shot, index: int, aspect: float, fps: int, seed: int,
     return ShotPlan(index=index, n_frames=n_frames, background=shot.setting.background,
                     time=shot.setting.time, weather=shot.setting.weather, mood=shot.mood,
                     objects=objects, camera=camera, seed=seed, caption=shot.caption(),
-                    transition=shot.transition, props=props, assets=assets)
+                    transition=shot.transition, props=props, assets=assets, picture=picture)
 
 
 def _seat(shot: Shot, tracks: list[MotionTrack], seat: PlannedProp | None, aspect: float,

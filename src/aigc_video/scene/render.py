@@ -21,6 +21,7 @@ from .backgrounds import Waves, Weather, draw_static
 from .grading import OBJECT_STRENGTH, grade_for
 from .material_sprites import MaterialSprite, draw_props, facing_sign
 from .motions import facing as _facing
+from .picture import PictureLayers
 from .sceneplan import ShotPlan
 from .shapes import FACING, drawing, role_colors
 
@@ -108,6 +109,8 @@ class ShotRenderer:
             tr = obj.track
             facing = _facing(tr.x) if obj.kind in FACING else np.ones(len(tr.x))
             self.objects.append((drawing(obj.kind), paints, tr, facing))
+        # A picture shot (`--image`) draws the user's picture instead of the setting's still.
+        self.picture = PictureLayers(shot.picture, shot.camera, width, height) if shot.picture else None
 
     def frame_into(self, i: int, out: np.ndarray) -> None:
         """Draw frame i into out (H, W, 3) uint8."""
@@ -118,18 +121,23 @@ class ShotRenderer:
             return
         w, h, canvas = self.w, self.h, self.canvas
         cam = _camera(self.shot, i, w, h)
-        # 1. background, straight into the output
         bg, bg32 = self.background, self.background32
-        if self.waves is not None:
-            self.waves.draw(i, bg, bg32, self.vignette)  # only the wave rows change
-        if cam is None:
-            np.copyto(out, bg)
+        if self.picture is not None:
+            # 1-2. the user's picture, filtered and in layers: onto the whole canvas (picture.py)
+            self.picture.draw(canvas, i)
+            boxes = [(0, h, 0, w)]
         else:
-            ix, iy = _camera_indices(cam, w, h)
-            _resample(bg, self.rows, out, ix, iy)
-        # 2. the canvas gets the background only where something will be drawn
-        boxes = self._boxes(i, cam)
-        for y0, y1, x0, x1 in boxes:
+            # 1. background, straight into the output
+            if self.waves is not None:
+                self.waves.draw(i, bg, bg32, self.vignette)  # only the wave rows change
+            if cam is None:
+                np.copyto(out, bg)
+            else:
+                ix, iy = _camera_indices(cam, w, h)
+                _resample(bg, self.rows, out, ix, iy)
+            # 2. the canvas gets the background only where something will be drawn
+            boxes = self._boxes(i, cam)
+        for y0, y1, x0, x1 in boxes if self.picture is None else ():
             if cam is None:
                 self.pixels32[y0:y1, x0:x1] = bg32[y0:y1, x0:x1]
             else:
@@ -141,7 +149,9 @@ class ShotRenderer:
             # 1-D fancy indexing, whole RGBA pixels as uint32 where possible, else one colour
             # plane at a time: both beat indexing (N, 3) rows.
             out_planes = [out.reshape(-1, 3)[:, c] for c in range(3)]
-            if cam is None:
+            if self.picture is not None:
+                pass   # the canvas already holds the whole background
+            elif cam is None:
                 self.pixels32.reshape(-1)[spots] = bg32.reshape(-1)[spots]
             else:
                 px_planes = [self.pixels.reshape(-1, 4)[:, c] for c in range(3)]

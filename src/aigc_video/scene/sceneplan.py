@@ -47,6 +47,15 @@ class PlannedProp(JsonMixin):
 
 
 @dataclass
+class PictureRef(JsonMixin):
+    """The user's picture a shot is drawn over (`--image`): where it was, what it was, its size."""
+    path: str
+    sha256: str
+    width: int
+    height: int
+
+
+@dataclass
 class Camera(JsonMixin):
     kind: str = "static"                                  # static | pan | zoom
     # Per frame: the view's centre offset (normalized) and zoom factor (1 = whole frame).
@@ -70,6 +79,7 @@ class ShotPlan(JsonMixin):
     transition_frames: int = 0  # frames of overlap with the previous shot (0 for a cut)
     props: list[PlannedProp] = field(default_factory=list)  # drawn behind the objects
     assets: str | None = None   # the user's own material folder (--assets) its materials come from
+    picture: PictureRef | None = None  # the background plate (`--image`; scene/picture.py)
 
 
 @dataclass

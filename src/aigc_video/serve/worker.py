@@ -110,7 +110,18 @@ def generate(store: JobStore, job: Job, worker_id: str, folder: Path) -> dict:
         "video": video,
         "warnings": result.warnings,
         "cost": result.report.get("cost"),
+        "provenance": inspect_provenance(result.video_path),
     }
+
+
+def inspect_provenance(path: Path) -> dict:
+    """What `aigc-video inspect` says of the finished file: manifest status and claims, watermark."""
+    from ..inspect_command import inspect_video
+    try:
+        found = inspect_video(path)
+    except Exception as e:  # noqa: BLE001 - the video is already verified; say why this part failed
+        return {"error": f"{type(e).__name__}: {e}"}
+    return {"manifest": found["manifest"], "watermark": found["watermark"]}
 
 
 class ProgressRecorder:

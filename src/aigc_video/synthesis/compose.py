@@ -41,7 +41,8 @@ class Video:
 
 def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Storyboard, plan: ScenePlan, output: str | Path, *,
             audio: bool = True, narration: str = "auto", subtitles: str = "srt", seed: int = 0,
-            progress: Callable[[float], None] | None = None) -> Video:
+            progress: Callable[[float], None] | None = None, watermark=None,
+            finalize: Callable[[Path], None] | None = None) -> Video:
     """Join the shots' clips (a list, or an iterator that makes them one by one while the earlier
     ones are encoded) on the plan's timeline and write the finished video to `output` (.mp4),
     with its subtitles as an .srt of the same stem beside it (unless subtitles="none").
@@ -49,7 +50,9 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
     audio=False makes a silent video (no narration, no music, no audio stream). narration="auto"
     speaks with espeak-ng when it is installed and warns when not; "require" raises
     DependencyMissing instead; "off" keeps the music only. subtitles="burn" also draws the cues
-    into the frames.
+    into the frames. `watermark` (a synthesis.watermark.Watermarker) marks every finished frame;
+    `finalize(temp_path)` runs on the complete MP4 before it is renamed into place (the C2PA
+    signature).
     """
     # 1. Check inputs (before anything is written)
     check_modes(narration, subtitles)
@@ -118,8 +121,10 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
     frames = timeline_frames(clips, plan)
     if overlays:
         frames = _burn(frames, overlays, cue_per_frame(cues, n_frames, fps))
+    if watermark is not None:    # last, so the mark covers the burned subtitles too
+        frames = watermark.stream(frames)
     encoding.encode(frames, n_frames, output, width=plan.width, height=plan.height, fps=fps,
-                    audio=final_mix, sample_rate=SAMPLE_RATE, progress=progress)
+                    audio=final_mix, sample_rate=SAMPLE_RATE, progress=progress, finalize=finalize)
     srt_path = None
     if subtitles != "none":
         srt_path = output.with_suffix(".srt")

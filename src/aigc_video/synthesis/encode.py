@@ -43,11 +43,13 @@ def check_output_path(output: str | Path) -> Path:
 
 def encode(frames: Iterable[np.ndarray], n_frames: int, output: str | Path, *, width: int, height: int,
            fps: int, audio: np.ndarray | None = None, sample_rate: int = 48000,
-           progress: Callable[[float], None] | None = None, preset: str = PRESET, crf: int = CRF) -> Path:
+           progress: Callable[[float], None] | None = None, preset: str = PRESET, crf: int = CRF,
+           finalize: Callable[[Path], None] | None = None) -> Path:
     """Encode `n_frames` frames (H, W, 3) uint8 and an optional (n,) float32 mono track into `output`.
 
     The audio is padded or trimmed to exactly the video's length. The file is written to a temp file
     in the same folder and renamed into place only when complete; on any error nothing is left.
+    `finalize(temp_path)` runs on the complete file before the rename (the C2PA signature).
     """
     if width % 2 or height % 2:
         raise InputError(f"size {width}x{height} must have even sides (H.264 yuv420p needs even dimensions)")
@@ -58,6 +60,8 @@ def encode(frames: Iterable[np.ndarray], n_frames: int, output: str | Path, *, w
         audio = np.pad(audio, (0, n_audio - len(audio)))
     with atomic_path(path) as tmp:
         _write(frames, n_frames, str(tmp), width, height, fps, audio, sample_rate, progress, preset, crf)
+        if finalize is not None:
+            finalize(tmp)
     return path
 
 

@@ -24,8 +24,10 @@ from ..models.io import load_component, save_component
 from ..models.text_encoder import TextEmbedding
 from ..sampling import combine_guided, get_sampler, timesteps
 from .checkpoint import resume_step, save_checkpoint
-from .common import RunLog, autocast, lr_at, make_ema, pick_device, set_threads, to_uint8_frames, to_video_tensor, update_ema
+from .common import RunLog, autocast, lr_at, make_ema, to_uint8_frames, to_video_tensor, update_ema
 from .data_source import prepare_clips
+from .distributed import NullLog
+from .distributed import setup as setup_distributed
 from .vae_recipe import decoder_layout
 
 
@@ -103,13 +105,15 @@ def sample_latents(model: FlowDiT, text: TextEmbedding, layout: torch.Tensor | N
 
 
 def train_flow(config: dict, resume: str | None = None, progress: bool = True) -> dict:
-    # 1. Setup: threads, device, seeds, data -> (latents, text embeddings, layouts).
-    set_threads(int(config.get("threads", 0)))
-    device = pick_device()
+    # 1. Setup: processes (torchrun: training/distributed.py), threads, device, seeds, data ->
+    #    (latents, text embeddings, layouts).
+    dist = setup_distributed(int(config.get("threads", 0)))
+    device = dist.device
     run_dir = Path(config["run_dir"])
     seed = int(config["seed"])
     torch.manual_seed(seed)
-    train, val = prepare_clips(config["data"], progress=progress)
+    with dist.main_first():   # rank 0 renders missing shards, the others then read them
+        train, val = prepare_clips(config["data"], progress=progress and dist.is_main)
     vae, _ = load_component(config["vae"]["dir"], config["vae"]["name"])
     vae = vae.to(device).requires_grad_(False)
     ft, layout_factor = vae.config.time_factor, int(config["data"].get("layout_factor", 4))
@@ -121,6 +125,7 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
                             "latent_height": latents.shape[3], "latent_width": latents.shape[4]})
     model = FlowDiT(mcfg).to(device)
     ema = make_ema(model)
+    ddp = dist.wrap(model)    # the model itself when not distributed
     opt = torch.optim.AdamW(model.parameters(), lr=config["lr"], betas=(0.9, 0.99), weight_decay=config["weight_decay"])
     gens = {"data": torch.Generator().manual_seed(seed), "noise": torch.Generator().manual_seed(seed + 1)}
     steps, batch = int(config["steps"]), int(config["batch_size"])
@@ -129,7 +134,7 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
     start = resume_step(run_dir, resume, model, ema, opt, gens)
 
     # 3. Train.
-    log = RunLog(run_dir, steps, start, "train flow", progress)
+    log = RunLog(run_dir, steps, start, "train flow", progress) if dist.is_main else NullLog()
     model.train()
     nt = latents.shape[2]
     fg_weight = float(config.get("fg_weight", 0.0))
@@ -153,26 +158,36 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
         mask = (emb.mask & keep_text[:, None]).to(device)
         pooled = (emb.pooled * keep_text[:, None]).to(device)
         context_mask = context_mask.to(device)
+        # Every rank drew the same global batch above; it trains on its slice (all of it alone).
+        s = dist.shard(batch)
         with autocast(device):
-            pred = model(xt, t, emb.tokens.to(device), mask, pooled, lay, keep_layout, x0, context_mask)
-        weight = (~context_mask).float()[:, None, :, None, None] * (1.0 + fg_weight * lay[:, 3:4])
-        weight = weight.expand_as(target)
-        loss = ((pred.float() - target).pow(2) * weight).sum() / weight.sum().clamp(min=1)
+            pred = ddp(xt[s], t[s], emb.tokens[s].to(device), mask[s], pooled[s], lay[s], keep_layout[s], x0[s],
+                       context_mask[s])
+        weight = (~context_mask[s]).float()[:, None, :, None, None] * (1.0 + fg_weight * lay[s, 3:4])
+        weight = weight.expand_as(target[s])
+        # Normalised by the global batch's weight, x world size since DDP averages the gradients.
+        loss = ((pred.float() - target[s]).pow(2) * weight).sum() / dist.sum(weight.sum()).clamp(min=1) * dist.world
         opt.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config["grad_clip"])
         opt.step()
         update_ema(ema, model, config["ema_decay"] if step >= config["warmup"] else 0.0)
         done = step + 1
-        log.step(done, {"loss": loss.item()}, batch / (time.time() - t0))
+        loss_value = float(dist.sum(loss.detach())) / dist.world   # the global batch's loss
+        log.step(done, {"loss": loss_value}, batch / (time.time() - t0))
         if done % config["log_every"] == 0 or done == steps:
-            log.scalars(done, {"loss": loss.item(), "grad_norm": float(grad_norm), "lr": opt.param_groups[0]["lr"]})
-        if config["sample_every"] and done % config["sample_every"] == 0 and len(val):
+            log.scalars(done, {"loss": loss_value, "grad_norm": float(grad_norm), "lr": opt.param_groups[0]["lr"]})
+        if config["sample_every"] and done % config["sample_every"] == 0 and len(val) and dist.is_main:
             log.frames("val/samples", done, preview(ema, vae, val, config, device))
             model.train()
         if done % config["checkpoint_every"] == 0 or done == steps:
-            save_checkpoint(run_dir, done, model, ema, opt, gens, config, keep_last=config["keep_last"])
+            if dist.is_main:
+                save_checkpoint(run_dir, done, model, ema, opt, gens, config, keep_last=config["keep_last"])
+            dist.barrier()
     log.close()
+    if not dist.is_main:
+        dist.close()
+        return {"steps": steps, "rank": dist.rank}
 
     # 4. Export: EMA weights beside a copy of the VAE, ready for the engine.
     final = run_dir / "final"
@@ -181,6 +196,7 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
     save_component(ema.cpu(), final, "flow", info)
     save_component(vae.cpu(), final, "vae", {"scaling": vae.config.scaling})
     (final / "flow_result.json").write_text(json.dumps({"steps": steps}, indent=2))
+    dist.close()
     return {"steps": steps}
 
 
