@@ -31,3 +31,15 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     _hypothesis_settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_home(tmp_path_factory):
+    """Shots, speech and music cached by tests go to a temp folder, not the user's ~/.cache."""
+    saved = os.environ.get("AIGC_VIDEO_CACHE")
+    os.environ["AIGC_VIDEO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if saved is None:
+        os.environ.pop("AIGC_VIDEO_CACHE", None)
+    else:
+        os.environ["AIGC_VIDEO_CACHE"] = saved

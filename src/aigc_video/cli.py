@@ -21,7 +21,7 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 # Subcommands owned by their own packages; each module has register(subparsers), cheap to import.
 PLUGGED_COMMANDS = ("aigc_video.materials.command", "aigc_video.eval.command",
                     "aigc_video.training.command", "aigc_video.serve.command", "aigc_video.data.command",
-                    "aigc_video.inspect_command")
+                    "aigc_video.inspect_command", "aigc_video.cost_command")
 
 
 def read_text(args: argparse.Namespace) -> str:
@@ -69,8 +69,10 @@ def stage_progress():
 def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", help="a prompt or a short script (one sentence per shot)")
     p.add_argument("--script", metavar="FILE", help="read the script from a UTF-8 text file")
-    p.add_argument("--size", default="640x360", help="WIDTHxHEIGHT, even, 64..3840 per side (default 640x360)")
-    p.add_argument("--fps", type=int, default=24, help=f"frames per second, {limits.MIN_FPS}..{limits.MAX_FPS}")
+    p.add_argument("--size", default=None, help="WIDTHxHEIGHT, even, 64..3840 per side "
+                   "(default 640x360, or the --quality preset's)")
+    p.add_argument("--fps", type=int, default=None, help=f"frames per second, {limits.MIN_FPS}..{limits.MAX_FPS} "
+                   "(default 24, or the --quality preset's)")
     p.add_argument("--seed", type=int, default=0, help="fixes every random choice")
     p.add_argument("--assets", metavar="DIR", help="your own materials (PNG with alpha, SVG, JPG, "
                    "short MP4; named by file name or a .txt/.json of tags), preferred over the library's")
@@ -79,12 +81,13 @@ def add_common(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from .cost_command import generate_settings
     from .pipeline import Pipeline
 
     text = read_text(args)
-    pipeline = Pipeline(engine=args.engine, size=limits.parse_size(args.size), fps=args.fps,
-                        seed=args.seed, audio=not args.no_audio, narration=args.narration,
-                        subtitles=args.subtitles, assets=args.assets, image=args.image,
+    pipeline = Pipeline(engine=args.engine, **generate_settings(args), seed=args.seed,
+                        audio=not args.no_audio, narration=args.narration, subtitles=args.subtitles,
+                        assets=args.assets, image=args.image,
                         **pipeline_options(args))
     progress, close = stage_progress()
     try:
@@ -107,7 +110,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from .pipeline import Pipeline
 
     text = read_text(args)
-    storyboard, plan = Pipeline(size=limits.parse_size(args.size), fps=args.fps, seed=args.seed,
+    storyboard, plan = Pipeline(size=limits.parse_size(args.size or "640x360"), fps=args.fps or 24, seed=args.seed,
                                 assets=args.assets, image=args.image).plan(text)
     if args.json:
         print(json.dumps({"storyboard": storyboard.to_dict(), "plan": plan.to_dict()}, ensure_ascii=False, indent=2))
@@ -141,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--subtitles", default="srt", choices=("srt", "burn", "none"))
     g.add_argument("--json", action="store_true", help="print the report as JSON")
     add_provenance_arguments(g)
+    from .cost_command import add_generate_arguments as add_cost_arguments
+    add_cost_arguments(g)
     g.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("plan", help="print the storyboard and scene plan without rendering")

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import limits
 from .atomic import write_text_atomic
-from .cost import CostMeter
+from .cost import CostMeter, count_engine_flops
 from .engines import DEFAULT_ENGINE, get_engine, outside_training
 from .errors import InputError
 from .modes import check_modes
@@ -51,13 +51,16 @@ class Pipeline:
     subtitles: "srt" (file beside the video), "burn" (file + burned into frames) or "none";
     image: a picture (PNG, JPEG, WebP) that becomes every shot's background plate, animated by a
     slow camera push-in, the prompt's subjects drawn over it; the video opens on the picture.
+    quality: "draft" | "standard" | "high" (presets.py): size and fps when not given, the flow
+    engine's steps when not in engine_options, and the x264 preset and CRF;
+    cache: the cache folder (None: $XDG_CACHE_HOME/aigc-video); use_cache=False turns it off.
     """
 
     engine: str = DEFAULT_ENGINE
     assets: str | None = None
     image: str | None = None
-    size: tuple[int, int] = (640, 360)
-    fps: int = 24
+    size: tuple[int, int] | None = None     # None: the quality preset's, else 640x360
+    fps: int | None = None                  # None: the quality preset's, else 24
     seed: int = 0
     audio: bool = True
     narration: str = "auto"
@@ -70,6 +73,15 @@ class Pipeline:
     prompt_in_manifest: bool = True
     sign_cert: str | None = None
     sign_key: str | None = None
+    quality: str | None = None
+    cache: str | None = None
+    use_cache: bool = True
+
+    def __post_init__(self) -> None:
+        from .presets import get_preset
+        preset = get_preset(self.quality or "standard")    # InputError naming the choices
+        self.size = tuple(self.size) if self.size is not None else preset.size
+        self.fps = self.fps if self.fps is not None else preset.fps
 
     def check(self) -> None:
         limits.check_size(*self.size)
@@ -110,7 +122,10 @@ class Pipeline:
         self.check()
         limits.check_text(text)
         output = check_output_path(output)
-        engine = get_engine(self.engine, **self.engine_options)
+        from .cache import Cache, active as cache_active, shot_key
+        from .presets import encoder_options, engine_options
+        engine = get_engine(self.engine, **engine_options(self.quality, self.engine, self.engine_options))
+        cache = Cache(self.cache, enabled=self.use_cache)
         marks = self._marks(text, engine.name, output)
         picture = self.picture()
 
@@ -136,26 +151,32 @@ class Pipeline:
         def generate_clips():
             for i, shot in enumerate(scene_plan.shots):
                 drawer = engine if shot_engines[i]["engine"] == engine.name else fallback
-                with meter.stage("frames"):
-                    clips.append(drawer.generate(shot, *self.size, self.fps))
+                with meter.stage("frames"), count_engine_flops(drawer, meter.flops):
+                    key = shot_key(shot, drawer, *self.size, self.fps) if cache.enabled else None
+                    clip = cache.get("shots", key) if key else None
+                    if clip is None:
+                        clip = drawer.generate(shot, *self.size, self.fps)
+                        if key:
+                            cache.put("shots", key, clip)
+                    clips.append(clip)
                 progress("frames", (i + 1) / len(scene_plan.shots))
                 yield clips[-1] if keep_frames else clips.pop()
 
         # 5. Synthesize: transitions, narration, music, subtitles, H.264/AAC encoding.
-        with meter.stage("synthesis"):
+        with meter.stage("synthesis"), cache_active(cache):
             video = compose(
                 generate_clips(), storyboard, scene_plan, output,
                 audio=self.audio, narration=self.narration if self.audio else "off",
                 subtitles=self.subtitles, seed=self.seed,
                 progress=lambda f: progress("synthesis", f),
-                watermark=marks.watermarker, finalize=marks.sign,
+                watermark=marks.watermarker, finalize=marks.sign, encoder=encoder_options(self.quality),
             )
 
         # 6. Write the report beside the video.
         warnings = storyboard.warnings + [
             f"shot {e['shot']}: drawn by the scene engine ({e['reason']} is outside what the "
             f"{engine.name} model was trained on)" for e in shot_engines if "reason" in e]
-        warnings += video.warnings
+        warnings += video.warnings + cache.warnings
         report = {
             "video": str(video.path),
             "srt": str(video.srt_path) if video.srt_path else None,
@@ -176,7 +197,8 @@ class Pipeline:
         }
         report_path = output.with_name(output.stem + ".report.json")
         report["provenance"] = marks.report
-        report["cost"] = meter.summary(video.duration_s)
+        report["cache"] = cache.report()
+        report["cost"] = meter.summary(video.duration_s, engine=engine.name)
         write_text_atomic(report_path, json.dumps(report, ensure_ascii=False, indent=2))
         progress("report", 1.0)
 
@@ -190,7 +212,8 @@ class Pipeline:
     def _marks(self, text: str, engine: str, output: Path):
         """The watermark and C2PA signature for this video (the signing identity checked now)."""
         from .synthesis.provenance import prepare
-        own = ("engine_options", "c2pa", "watermark", "prompt_in_manifest", "sign_cert", "sign_key")
+        own = ("engine_options", "c2pa", "watermark", "prompt_in_manifest", "sign_cert", "sign_key",
+               "cache", "use_cache")
         return prepare(text=text, engine=engine, settings={k: v for k, v in asdict(self).items() if k not in own},
                        width=self.size[0], height=self.size[1], title=output.name, c2pa=self.c2pa,
                        watermark=self.watermark, prompt_in_manifest=self.prompt_in_manifest,

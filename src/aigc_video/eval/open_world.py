@@ -19,8 +19,10 @@ same ShotPlan. For an item (a subject's object, or a prop) at each of SAMPLES fr
    pixel, |V - E| is the nearest of E and E drawn with SETTING_SEEDS - 1 other seeds: the text
    does not fix seeded details (bamboo stalks, clouds, rain), and a thin item shows them through.
 4. The item is visible when it passes in more than half of its judged frames: sampled where the
-   plan draws it at opacity >= 0.5 and leaves at least MIN_VISIBLE of its area in view. An item
-   that the plan itself hides in every sampled frame fails ("hidden in the plan").
+   plan draws it at opacity >= 0.5 and leaves at least MIN_VISIBLE of its area, and MIN_PIXELS,
+   in view (counted on the crisp renders, where it differs from the background). An item that
+   the plan itself hides, or draws too small to tell, in every sampled frame fails ("too small
+   or hidden in the plan").
 
 The check is positional: an item drawn elsewhere, at another size or facing the other way fails,
 so the sampled frames also check that it moves as planned.
@@ -56,7 +58,7 @@ SOFTEN = (0.0, 0.7, 1.4, 2.1, 2.8, 3.5)  # extra blur of the plan's frames tried
 FOOTPRINT_LAB = 8.0        # |E - W| above this (Lab units) is the item's footprint
 SIMILAR = 0.5              # a frame passes when the video is twice as near E as W is
 MIN_VISIBLE = 0.3          # of the item's planned area that must be in view for a frame to count
-MIN_PIXELS = 6             # ... and at least this many footprint pixels
+MIN_PIXELS = 16            # ... and at least this many pixels (at JUDGE_HEIGHT; 0.2% of the frame)
 VISIBLE_OPACITY = 0.5
 MAX_GAIN, MAX_OFFSET = (0.8, 1.25), 30.0   # the colour drift forgiven (per channel, 0..255 units)
 MIN_EDGE_ENERGY = 1.0      # mean squared gradient (RGB, after blur) under which sharpness is not measured
@@ -269,16 +271,20 @@ def judge_shot(frames: np.ndarray, shot: Shot | None, shot_plan: ShotPlan, fps: 
 
     # 2. Footprints (on the crisp renders, blurred as everything is compared), then the background
     #    away from all of them, where the video's softness and colour are fitted.
+    #    How much of each item the plan shows is counted on the crisp renders.
     lab_e = _to_lab(blur(expected, BLUR * unit))
-    foot = []
+    crisp_e = _to_lab(expected)
+    foot, shown = [], []
     covered = np.zeros((len(used), h, w), bool)
     for it, fs, wo in zip(items, per_item, without):
         if wo is None:
             foot.append(None)
+            shown.append(None)
             continue
         rows = [row[f] for f in fs]
         m = np.linalg.norm(lab_e[rows] - _to_lab(blur(wo, BLUR * unit)), axis=-1) > FOOTPRINT_LAB
         foot.append(m)
+        shown.append((np.linalg.norm(crisp_e[rows] - _to_lab(wo), axis=-1) > FOOTPRINT_LAB).sum((1, 2)))
         covered[rows] |= m
     lab_empty = _to_lab(blur(empty, BLUR * unit))
     objects_drawn = np.linalg.norm(lab_e - lab_empty, axis=-1) > FOOTPRINT_LAB / 2
@@ -295,7 +301,7 @@ def judge_shot(frames: np.ndarray, shot: Shot | None, shot_plan: ShotPlan, fps: 
 
     # 3. Each item: similarity in its footprint, frame by frame.
     zoom = np.asarray(shot_plan.camera.zoom or [1.0] * n, np.float64)
-    for it, fs, wo, m in zip(items, per_item, without, foot):
+    for it, fs, wo, m, area in zip(items, per_item, without, foot, shown):
         if wo is None:
             it.note = "not drawn in any frame of the plan"
             continue
@@ -311,7 +317,7 @@ def judge_shot(frames: np.ndarray, shot: Shot | None, shot_plan: ShotPlan, fps: 
         for k, f in enumerate(fs):
             mk = m[k]
             planned_area = fill * (scales[k] * zoom[min(f, len(zoom) - 1)] * h) ** 2
-            if mk.sum() < max(MIN_PIXELS, MIN_VISIBLE * planned_area):
+            if area[k] < max(MIN_PIXELS * unit ** 2, MIN_VISIBLE * planned_area):
                 hidden += 1
                 continue
             e, v = lab_e[row[f]][mk], lab_v[row[f]][mk]
@@ -325,7 +331,7 @@ def judge_shot(frames: np.ndarray, shot: Shot | None, shot_plan: ShotPlan, fps: 
         passed = sum(s >= SIMILAR for s in it.similarity)
         it.visible = bool(it.similarity) and 2 * passed > len(it.similarity)
         if not it.similarity:
-            it.note = f"hidden in the plan ({hidden} frames)"
+            it.note = f"too small or hidden in the plan ({hidden} frames)"
 
     # 4. The setting.
     # (On the video's own colours: a colour fit to the claimed setting would pull any other

@@ -8,8 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .. import limits
 from ..engines import DEFAULT_ENGINE, ENGINES
+from ..presets import PRESETS, QUALITIES
 
 Engine = Literal[ENGINES]  # type: ignore[valid-type]
+Quality = Literal[QUALITIES]  # type: ignore[valid-type]
 
 
 class JobRequest(BaseModel):
@@ -27,6 +29,8 @@ class JobRequest(BaseModel):
     audio: bool = Field(True, description="narration and music; false makes a silent video")
     narration: Literal["auto", "require", "off"] = "auto"
     subtitles: Literal["srt", "burn", "none"] = "srt"
+    quality: Quality | None = Field(None, description="draft | standard | high: size and fps when not "
+                                    "given, the flow engine's steps, the encoder's preset and CRF")
     max_duration_s: float = Field(limits.MAX_VIDEO_SECONDS, gt=0, le=limits.MAX_VIDEO_SECONDS,
                                   description="the job fails if the script would last longer")
 
@@ -46,6 +50,12 @@ class JobRequest(BaseModel):
 
     @model_validator(mode="after")
     def _pixels(self) -> "JobRequest":
+        if self.quality is not None:     # the preset's size and fps where the request gave none
+            preset = PRESETS[self.quality]
+            if not {"width", "height"} & self.model_fields_set:
+                self.width, self.height = preset.size
+            if "fps" not in self.model_fields_set:
+                self.fps = preset.fps
         if self.width * self.height > limits.MAX_PIXELS:
             raise ValueError(f"size {self.width}x{self.height} has {self.width * self.height} pixels, "
                              f"over the limit {limits.MAX_PIXELS} (1920x1080)")

@@ -83,7 +83,7 @@ def generate(store: JobStore, job: Job, worker_id: str, folder: Path) -> dict:
     folder.mkdir(parents=True)
     pipeline = Pipeline(engine=req["engine"], size=(req["width"], req["height"]), fps=req["fps"],
                         seed=req["seed"], audio=req["audio"], narration=req["narration"],
-                        subtitles=req["subtitles"])
+                        subtitles=req["subtitles"], quality=req.get("quality"))
 
     # 2. Parse and plan first (fast) so the page can show the storyboard while frames render.
     storyboard, _ = pipeline.plan(req["text"])

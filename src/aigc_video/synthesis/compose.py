@@ -42,7 +42,7 @@ class Video:
 def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Storyboard, plan: ScenePlan, output: str | Path, *,
             audio: bool = True, narration: str = "auto", subtitles: str = "srt", seed: int = 0,
             progress: Callable[[float], None] | None = None, watermark=None,
-            finalize: Callable[[Path], None] | None = None) -> Video:
+            finalize: Callable[[Path], None] | None = None, encoder: dict | None = None) -> Video:
     """Join the shots' clips (a list, or an iterator that makes them one by one while the earlier
     ones are encoded) on the plan's timeline and write the finished video to `output` (.mp4),
     with its subtitles as an .srt of the same stem beside it (unless subtitles="none").
@@ -52,7 +52,7 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
     DependencyMissing instead; "off" keeps the music only. subtitles="burn" also draws the cues
     into the frames. `watermark` (a synthesis.watermark.Watermarker) marks every finished frame;
     `finalize(temp_path)` runs on the complete MP4 before it is renamed into place (the C2PA
-    signature).
+    signature). `encoder`: keyword arguments for encode.encode (x264 `preset`, `crf`).
     """
     # 1. Check inputs (before anything is written)
     check_modes(narration, subtitles)
@@ -124,7 +124,8 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
     if watermark is not None:    # last, so the mark covers the burned subtitles too
         frames = watermark.stream(frames)
     encoding.encode(frames, n_frames, output, width=plan.width, height=plan.height, fps=fps,
-                    audio=final_mix, sample_rate=SAMPLE_RATE, progress=progress, finalize=finalize)
+                    audio=final_mix, sample_rate=SAMPLE_RATE, progress=progress, finalize=finalize,
+                    **(encoder or {}))
     srt_path = None
     if subtitles != "none":
         srt_path = output.with_suffix(".srt")

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import os
-import queue
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -20,7 +18,6 @@ from ..errors import InputError
 PRESET = "superfast"
 CRF = 22
 AUDIO_BITRATE = 128_000
-QUEUE_FRAMES = 8              # converted frames waiting for the encoder (bounds memory)
 
 
 def check_output_path(output: str | Path) -> Path:
@@ -69,7 +66,7 @@ def _write(frames, n_frames, tmp, width, height, fps, audio, sample_rate, progre
     with av.open(tmp, "w", format="mp4", options={"movflags": "+faststart"}) as container:
         video = container.add_stream("libx264", rate=fps, options={"preset": preset, "crf": str(crf)})
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-        video.thread_count = os.cpu_count() or 1
+        video.thread_count = 0      # x264's default: 1.5 threads a core, frame-parallel
         # Tagged BT.709 (1 in FFmpeg's colour enums), limited range (1 = MPEG): the matrix the frames
         # are converted with below, and what browsers assume for HD, so colours do not shift.
         video.codec_context.colorspace = 1
@@ -99,61 +96,35 @@ def _write(frames, n_frames, tmp, width, height, fps, audio, sample_rate, progre
             container.mux(sound.encode(None))
 
 
-_DONE = object()
-
-
 def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: int) -> Iterator[av.VideoFrame]:
-    """yuv420p VideoFrames made from `frames` in a worker thread, `QUEUE_FRAMES` ahead.
+    """yuv420p (BT.709, limited range) VideoFrames made from `frames`, in the calling thread.
 
-    RGB->YUV conversion (swscale) costs about as much CPU as x264 itself at 720p; both release the
-    GIL, so producing and converting frames in a second thread overlaps them with the encoding.
+    Each frame is copied into one reused rgb24 VideoFrame and converted by two reused swscale
+    contexts, one thread each: making a VideoFrame and a scaler per frame, and handing frames to
+    a converter thread, had cost 1.5 s of wall time for 192 frames of 720p (0.7 s CPU); this costs
+    0.45 s (bench/results/encode_vs_moviepy.md). x264's own frame threads encode in the background
+    meanwhile, so the engine making the next frame and the encoder still overlap.
+    Via BGR: swscale has a direct (unscaled) BGR24->YUV420P converter but not one from RGB24; the
+    byte swap plus that path costs about 20% less than RGB24 through the scaler.
     """
-    results: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
-    stop = threading.Event()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                results.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            count = 0
-            for frame in frames:
-                if count >= n_frames:
-                    raise ValueError(f"more frames than the {n_frames} announced")
-                if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
-                    raise ValueError(f"frame {count} is {frame.dtype} {frame.shape}, expected uint8 ({height}, {width}, 3)")
-                rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-                # Via BGR: swscale has a direct (unscaled) BGR24->YUV420P converter but not one from
-                # RGB24; the byte swap plus that path costs ~20% less CPU than RGB24 through the scaler.
-                bgr = rgb.reformat(format="bgr24")
-                if not put(bgr.reformat(format="yuv420p", dst_colorspace="ITU709")):
-                    return
-                count += 1
-            if count != n_frames:
-                raise ValueError(f"{count} frames were produced, {n_frames} were announced")
-            put(_DONE)
-        except BaseException as error:   # handed to the encoding thread, which raises it
-            put(error)
-
-    worker = threading.Thread(target=work, name="frame-convert", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = results.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
+    from av.video.reformatter import VideoReformatter
+    rgb = av.VideoFrame(width, height, "rgb24")
+    plane = rgb.planes[0]
+    # (H, W, 3) view of the frame's buffer (rows may be padded to line_size)
+    view = np.frombuffer(plane, np.uint8).reshape(height, plane.line_size)[:, :width * 3].reshape(height, width, 3)
+    to_bgr, to_yuv = VideoReformatter(), VideoReformatter()
+    count = 0
+    for frame in frames:
+        if count >= n_frames:
+            raise ValueError(f"more frames than the {n_frames} announced")
+        if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
+            raise ValueError(f"frame {count} is {frame.dtype} {frame.shape}, expected uint8 ({height}, {width}, 3)")
+        np.copyto(view, frame)
+        bgr = to_bgr.reformat(rgb, format="bgr24", threads=1)
+        yield to_yuv.reformat(bgr, format="yuv420p", dst_colorspace="ITU709", threads=1)
+        count += 1
+    if count != n_frames:
+        raise ValueError(f"{count} frames were produced, {n_frames} were announced")
 
 
 def _send_audio(container, stream, audio: np.ndarray, sent: int, upto: int, sample_rate: int) -> int:

@@ -188,7 +188,17 @@ def mood_music(moods: list[Mood], shot_starts_s: list[float], total_s: float, sa
 
     Runs of consecutive shots with the same mood play as one section; where the mood changes the two
     sections overlap by `crossfade_s` with equal-power fades centred on the shot boundary.
+    Read from the active cache (aigc_video.cache) when the same track was made before.
     """
+    from ..cache import memo, source_digest
+    parts = {"moods": [repr(m) for m in moods], "starts": [round(s, 6) for s in shot_starts_s],
+             "total_s": round(total_s, 6), "sample_rate": sample_rate, "seed": seed, "crossfade_s": crossfade_s,
+             "code": source_digest(__file__)}
+    return memo("music", parts, lambda: _mood_music(moods, shot_starts_s, total_s, sample_rate, seed, crossfade_s))
+
+
+def _mood_music(moods: list[Mood], shot_starts_s: list[float], total_s: float, sample_rate: int,
+                seed: int, crossfade_s: float) -> np.ndarray:
     n = int(round(total_s * sample_rate))
     out = np.zeros(n, np.float32)
     if not moods or n == 0:

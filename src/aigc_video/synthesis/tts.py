@@ -6,6 +6,7 @@ missing one means (a warning or `DependencyMissing`).
 """
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import subprocess
@@ -50,7 +51,26 @@ def espeak_path() -> str | None:
 
 def speak(text: str, language: str, *, rate_wpm: int = BASE_RATE_WPM,
           sample_rate: int = 48000) -> np.ndarray:
-    """Speak `text` with espeak-ng: (n,) float32 mono in [-1, 1] at `sample_rate`, ends trimmed."""
+    """Speak `text` with espeak-ng: (n,) float32 mono in [-1, 1] at `sample_rate`, ends trimmed.
+    Read from the active cache (aigc_video.cache) when this sentence was spoken before."""
+    from ..cache import memo, source_digest
+    parts = {"text": text, "voice": VOICES.get(language, VOICES["en"]), "rate": int(rate_wpm),
+             "sample_rate": sample_rate, "espeak": espeak_version(), "code": source_digest(__file__)}
+    return memo("tts", parts, lambda: _speak(text, language, rate_wpm, sample_rate))
+
+
+@functools.lru_cache(maxsize=1)
+def espeak_version() -> str:
+    exe = espeak_path()
+    if exe is None:
+        return "none"
+    try:
+        return subprocess.run([exe, "--version"], capture_output=True, timeout=10).stdout.decode(errors="replace").strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def _speak(text: str, language: str, rate_wpm: int, sample_rate: int) -> np.ndarray:
     exe = espeak_path()
     if exe is None:
         raise DependencyMissing("espeak-ng is not installed (apt-get install espeak-ng); it speaks the narration")

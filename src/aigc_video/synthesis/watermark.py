@@ -36,11 +36,17 @@ PROJECT_ID = 0xA16C                 # "AIGC" in 16 bits: what every aigc-video m
 N = 32                              # tile side in cells
 N_SYNC = 384                        # sync cells; the remaining 640 carry the coded bits
 N_BITS = 64                         # 16 project id + 32 video id + 16 CRC
-STRENGTH = 2.0                      # chip amplitude in 8-bit levels (PSNR ~ 42 dB)
+CELL_DIV = 60                       # a cell is height / CELL_DIV pixels
+SHAPE = "tent"                      # "tent": cells bilinearly blended (low frequency); "square"
+STRENGTH = 2.25                     # RMS of the mark in 8-bit levels (PSNR ~ 41 dB)
+RES_R = 2                           # detector band-pass: box radii (inner, outer) relative to ...
+RES_OUTER = 6
+WHITEN = 0
+WHITEN_FLOOR = 1.0
 DETECT_FRAMES = 48                  # frames averaged by the detector
 M = 2 * N                           # fold resolution: half a cell, so any crop offset is met
-CHASE_BITS = 5                      # least reliable bits tried flipped when the CRC fails
-
+CONV_POLYS = (0o133, 0o171, 0o165)  # rate-1/3, constraint length 7 convolutional code
+CONV_K = 7
 
 @dataclass(frozen=True)
 class Payload:
@@ -91,18 +97,65 @@ def _from_bits(bits: np.ndarray) -> int:
 
 
 def coded_bits(payload: Payload) -> np.ndarray:
+    """The 64 message bits: 16-bit project id, 32-bit video id, CRC-16 over both."""
     data = np.concatenate([_to_bits(payload.project_id, 16), _to_bits(payload.video_id, 32)])
     return np.concatenate([data, _crc16(data)])
 
 
 @lru_cache(maxsize=1)
+def _trellis() -> tuple[np.ndarray, np.ndarray]:
+    """For each next state (the last K-1 input bits, newest in the top bit) its two predecessor
+    states and the 3 output bits of each branch: (pred (S, 2), out (S, 2, R))."""
+    s_count = 1 << (CONV_K - 1)
+    ns = np.arange(s_count)[:, None]
+    reg = (ns << 1) | np.arange(2)[None, :]                 # the K-bit register: input on top
+    pred = reg & (s_count - 1)
+    out = np.stack([np.array([[bin(int(r) & g).count("1") & 1 for r in row] for row in reg])
+                    for g in CONV_POLYS], axis=-1)
+    return pred, out.astype(np.uint8)
+
+
+def conv_encode(bits: np.ndarray) -> np.ndarray:
+    """Rate-1/3 convolutional code (K = 7) of `bits` followed by K-1 zero tail bits."""
+    state, out = 0, []
+    for b in np.concatenate([bits, np.zeros(CONV_K - 1, np.uint8)]):
+        reg = (int(b) << (CONV_K - 1)) | state
+        out.extend(bin(reg & g).count("1") & 1 for g in CONV_POLYS)
+        state = reg >> 1
+    return np.array(out, np.uint8)
+
+
+N_CODED = (N_BITS + CONV_K - 1) * len(CONV_POLYS)      # 210 coded bits
+
+
+def viterbi(soft: np.ndarray) -> np.ndarray:
+    """Maximum-likelihood message bits for soft coded values (> 0 means 1, magnitude = reliability)."""
+    pred, out = _trellis()
+    r = len(CONV_POLYS)
+    sign = 2.0 * out - 1.0                                              # (S, 2, R)
+    steps = len(soft) // r
+    metric = np.full(pred.shape[0], -np.inf)
+    metric[0] = 0.0
+    choice = np.empty((steps, pred.shape[0]), np.uint8)
+    for t in range(steps):
+        cand = metric[pred] + sign @ soft[t * r:(t + 1) * r]            # (S, 2)
+        choice[t] = np.argmax(cand, axis=1)
+        metric = cand[np.arange(pred.shape[0]), choice[t]]
+    state, bits = 0, np.empty(steps, np.uint8)                          # the tail ends in state 0
+    for t in range(steps - 1, -1, -1):
+        bits[t] = state >> (CONV_K - 2)
+        state = pred[state, choice[t, state]]
+    return bits[:steps - (CONV_K - 1)]
+
+
+@lru_cache(maxsize=1)
 def _layout() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(chips (N, N) +-1, sync mask (N, N) bool, bit index per cell (N, N), -1 for sync cells)."""
+    """(chips (N, N) +-1, sync mask (N, N) bool, coded-bit index per cell (N, N), -1 for sync)."""
     rng = np.random.default_rng(int.from_bytes(hashlib.sha256(KEY).digest()[:8], "big"))
     chips = rng.choice(np.array([-1.0, 1.0], np.float32), size=(N, N))
     order = rng.permutation(N * N)
     bit_of = np.full(N * N, -1, np.int64)
-    bit_of[order[N_SYNC:]] = np.arange(N * N - N_SYNC) % N_BITS
+    bit_of[order[N_SYNC:]] = np.arange(N * N - N_SYNC) % N_CODED
     bit_of = bit_of.reshape(N, N)
     return chips, bit_of < 0, bit_of
 
@@ -110,12 +163,35 @@ def _layout() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def tile(payload: Payload) -> np.ndarray:
     """(N, N) float32 +-1: the tile carrying `payload`."""
     chips, sync, bit_of = _layout()
-    signs = 2.0 * coded_bits(payload).astype(np.float32) - 1.0
+    signs = 2.0 * conv_encode(coded_bits(payload)).astype(np.float32) - 1.0
     return np.where(sync, chips, chips * signs[np.maximum(bit_of, 0)]).astype(np.float32)
 
 
 def chip_size(height: int) -> int:
-    return max(2, int(round(height / 90)))
+    return max(2, int(round(height / CELL_DIV)))
+
+
+def _spread(n_px: int, c: int) -> np.ndarray:
+    """(n_px, N) weights that spread the tile's cells over `n_px` pixels, tile repeating every N*c:
+    a box per cell ("square") or linear blending between cell centres ("tent")."""
+    pos = (np.arange(n_px) + 0.5) / c - 0.5                     # in cells, 0 = centre of cell 0
+    w = np.zeros((n_px, N), np.float32)
+    if SHAPE == "square":
+        w[np.arange(n_px), (np.arange(n_px) // c) % N] = 1.0
+        return w
+    lo = np.floor(pos).astype(np.int64)
+    frac = (pos - lo).astype(np.float32)
+    np.add.at(w, (np.arange(n_px), lo % N), 1.0 - frac)
+    np.add.at(w, (np.arange(n_px), (lo + 1) % N), frac)
+    return w
+
+
+def pattern(payload: Payload, width: int, height: int) -> np.ndarray:
+    """(H, W) float32 with unit RMS: the mark's luma change before scaling by the strength."""
+    c = chip_size(height)
+    t = tile(payload)
+    p = _spread(height, c) @ t @ _spread(width, c).T
+    return (p / np.sqrt(np.mean(p ** 2))).astype(np.float32)
 
 
 class Watermarker:
@@ -125,11 +201,7 @@ class Watermarker:
     def __init__(self, payload: Payload, width: int, height: int, strength: float = STRENGTH):
         self.payload = payload
         self.width, self.height = width, height
-        c = chip_size(height)
-        t = tile(payload)
-        reps = (-(-height // (N * c)), -(-width // (N * c)))
-        pattern = np.kron(np.tile(t, reps), np.ones((c, c), np.float32))[:height, :width]
-        levels = np.rint(strength * pattern).astype(np.int16)      # (H, W)
+        levels = np.rint(strength * pattern(payload, width, height)).astype(np.int16)   # (H, W)
         # Saturating add as unsigned passes: y = min(max(x, neg) - neg, 255 - pos) + pos.
         self._pos = np.repeat(np.clip(levels, 0, None).astype(np.uint8)[..., None], 3, axis=2)
         self._neg = np.repeat(np.clip(-levels, 0, None).astype(np.uint8)[..., None], 3, axis=2)
@@ -165,7 +237,9 @@ def _box(x: np.ndarray, r: int) -> np.ndarray:
 def residual(luma: np.ndarray) -> np.ndarray:
     """High-passed luma with strong edges clipped: what the mark lives in. (H, W) float32."""
     y = luma.astype(np.float32)
-    r = y - _box(y, 3)
+    r = (_box(y, RES_R) if RES_R else y) - _box(y, RES_OUTER)
+    if WHITEN:
+        return r / np.sqrt(_box(r * r, WHITEN) + WHITEN_FLOOR)
     return np.clip(r, -6.0, 6.0)
 
 
@@ -228,31 +302,21 @@ def _sync_scan(folded: np.ndarray) -> tuple[float, tuple[int, int], float]:
     return float((corr[dy, dx] - corr.mean()) / sd), (dy, dx), sd
 
 
-def _read_bits(folded: np.ndarray, shift: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Soft values of the 64 coded bits at a tile offset, and their noise scale."""
+def _read_bits(folded: np.ndarray, shift: tuple[int, int]) -> tuple[np.ndarray, float]:
+    """Soft values of the coded bits at a tile offset (> 0 means 1), and one cell's noise scale."""
     chips, sync, bit_of = _layout()
     f = np.roll(folded, (-shift[0], -shift[1]), axis=(0, 1))
     cells = f.reshape(N, 2, N, 2).sum(axis=(1, 3))                     # (N, N)
-    prod = (cells * chips)[~sync]
-    soft = np.bincount(bit_of[~sync], weights=prod, minlength=N_BITS)
-    # Noise of one bit's sum: the spread of the sync cells' products, times sqrt(cells per bit).
-    sync_prod = (cells * chips)[sync]
-    noise = float(sync_prod.std()) * np.sqrt((N * N - N_SYNC) / N_BITS) or 1e-12
-    return soft, np.full(N_BITS, noise)
+    prod = cells * chips
+    soft = np.bincount(bit_of[~sync], weights=prod[~sync], minlength=N_CODED)
+    return soft, float(prod[sync].std()) or 1e-12
 
 
 def _decode(soft: np.ndarray) -> Payload | None:
-    """Chase decoding: the hard decisions, then with any of the CHASE_BITS least reliable bits
-    flipped, until the CRC and the project id check (2^CHASE_BITS tries of 32 check bits)."""
-    hard = (soft > 0).astype(np.uint8)
-    weakest = np.argsort(np.abs(soft))[:CHASE_BITS]
-    for flips in range(2 ** CHASE_BITS):
-        bits = hard.copy()
-        for k in range(CHASE_BITS):
-            if flips >> k & 1:
-                bits[weakest[k]] ^= 1
-        if np.array_equal(_crc16(bits[:48]), bits[48:]) and _from_bits(bits[:16]) == PROJECT_ID:
-            return Payload(PROJECT_ID, _from_bits(bits[16:48]))
+    """Viterbi decoding of the coded bits, then the check: the CRC and the project id (32 bits)."""
+    bits = viterbi(np.asarray(soft, np.float64))
+    if np.array_equal(_crc16(bits[:48]), bits[48:]) and _from_bits(bits[:16]) == PROJECT_ID:
+        return Payload(PROJECT_ID, _from_bits(bits[16:48]))
     return None
 
 
@@ -283,7 +347,9 @@ def detect_frames(lumas: list[np.ndarray], min_period: float = 20.0, max_period:
         soft, noise = _read_bits(folded, s)
         payload = _decode(soft)
         if payload is not None:
-            confidence = float(np.mean(np.abs(soft) > 3 * noise))
+            _, _, bit_of = _layout()
+            per_bit = np.sqrt(np.bincount(bit_of[bit_of >= 0], minlength=N_CODED))
+            confidence = float(np.mean(np.abs(soft) > 3 * noise * per_bit))
             return Detection(True, payload, confidence, z, float(period))
     return Detection(False, None, 0.0, z, float(period))
 
