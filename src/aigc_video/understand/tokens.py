@@ -271,5 +271,8 @@ def _tokenize_zh(run: str) -> list[Token]:
         if parts:
             out.extend(parts)
         else:
+            if word == "们" and out and out[-1].noun:
+                out[-1].plural = True     # "孩子们": jieba cuts the plural off its noun
+                continue
             out.append(Token(word, noun=flag.startswith("n") or flag == "s", language="zh"))
     return out

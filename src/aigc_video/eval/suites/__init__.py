@@ -72,7 +72,18 @@ def kind_matches(kind: str, subject) -> bool:
     if getattr(subject, "asset", None) is None:
         return False
     icon = icon_name(subject.asset.asset_id)
-    return icon == kind or icon.startswith(kind + " ")
+    return icon == kind or icon.startswith(kind + " ") or _library_names(kind, subject.asset.asset_id)
+
+
+def _library_names(kind: str, asset_id: str) -> bool:
+    """Whether the material library, asked for the expected word by name or synonym, gives this
+    very material ("bamboo" and "竹子" both give the pine decoration, "coffee" the hot beverage)."""
+    from ... import materials
+
+    if not materials.is_installed():
+        return False
+    match = materials.library().lookup(kind, "en", by_meaning=False)
+    return match is not None and match.asset_id == asset_id
 
 
 def _pair(expected, subjects) -> list[tuple]:
