@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -129,6 +130,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "watermark_robustness"))
     args = ap.parse_args()
     t_start = time.perf_counter()
+    machine = describe_machine()            # the load at the start; the end's is recorded too
     rng = np.random.default_rng(0)
     found = {name: 0 for name in ATTACKS}
     fp: dict[str, list[int]] = {}
@@ -207,11 +209,12 @@ def main() -> None:
     n = args.videos
     fp_all = [x for v in fp.values() for x in v]
     result = {
-        "machine": describe_machine(),
+        "machine": machine,
         "command": "python bench/watermark_robustness.py " + " ".join(sys.argv[1:]),
-        "scheme": {"tile_cells": wm.N, "sync_cells": wm.N_SYNC, "coded_bits": wm.N_BITS,
-                   "payload_bits": 48, "strength_levels": wm.STRENGTH, "chip_px_at_360p": wm.chip_size(360),
-                   "detect_frames": wm.DETECT_FRAMES},
+        "scheme": {"tile_cells": wm.N, "sync_cells": wm.N_SYNC, "message_bits": wm.N_BITS,
+                   "code": f"convolutional rate 1/{len(wm.CONV_POLYS)}, K={wm.CONV_K}, soft Viterbi",
+                   "code_bits": wm.N_CODED, "payload_bits": 48, "strength_levels": wm.STRENGTH,
+                   "chip_px_at_360p": wm.chip_size(360), "detect_frames": wm.DETECT_FRAMES},
         "marked_videos": n, "size": "640x360", "fps": FPS,
         "decode_rate": {k: round(v / n, 4) for k, v in found.items()},
         "false_positives": {k: {"videos": len(v), "found": sum(v)} for k, v in fp.items()},
@@ -222,6 +225,7 @@ def main() -> None:
         "detect_seconds_median": round(statistics.median(detect_s), 3),
         "pipeline_720p_realtime_factor": {k: round(statistics.median(v), 2) for k, v in rtf.items()},
         "bench_seconds": round(time.perf_counter() - t_start, 1),
+        "load_at_end": round(os.getloadavg()[0], 1),
     }
     out = Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2))
@@ -229,7 +233,12 @@ def main() -> None:
         "# Invisible watermark: robustness, false positives, visual cost",
         "",
         f"Machine: {result['machine']}" if isinstance(result["machine"], str) else "",
-        f"Command: `{result['command']}` ({result['bench_seconds']:.0f} s)",
+        f"Command: `{result['command']}` ({result['bench_seconds']:.0f} s; load {result['load_at_end']} at the end)",
+        "",
+        f"Scheme: {wm.N}x{wm.N} cells of height/{wm.CELL_DIV} px ({wm.chip_size(360)} px at 360p), {wm.N_SYNC} sync cells, "
+        f"{wm.N_BITS} message bits (48 payload + CRC-16) in a {result['scheme']['code']} code of {wm.N_CODED} bits "
+        f"over the other {wm.N * wm.N - wm.N_SYNC} cells, +-{wm.STRENGTH:g} levels; detector: locally whitened "
+        f"high-pass luma averaged over up to {wm.DETECT_FRAMES} frames.",
         "",
         f"{n} project renders (scene engine, 640x360, {FPS} fps, 3-9 s each), each with its own random "
         "48-bit payload, encoded as the pipeline does (CRF 22), then attacked and re-encoded (libx264 "

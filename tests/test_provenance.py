@@ -103,10 +103,13 @@ def test_payload_bits_round_trip():
     payload = wm.Payload(wm.PROJECT_ID, 0xCAFEF00D)
     bits = wm.coded_bits(payload)
     assert len(bits) == 64
-    assert wm._decode(2.0 * bits - 1.0) == payload
-    flipped = 2.0 * bits - 1.0
-    flipped[[3, 40]] *= -0.1                                   # two weak, wrong bits: Chase fixes them
-    assert wm._decode(flipped) == payload
+    code = 2.0 * wm.conv_encode(bits) - 1.0
+    assert len(code) == wm.N_CODED
+    assert wm._decode(code) == payload
+    noisy = code + np.random.default_rng(0).normal(0, 0.6, len(code))
+    noisy[[3, 40, 41, 100, 150]] *= -1                         # wrong code bits: Viterbi corrects them
+    assert wm._decode(noisy) == payload
+    assert wm._decode(-code) is None                           # the CRC and project id guard
 
 
 def test_watermark_survives_crf28_reencode(marked, tmp_path):

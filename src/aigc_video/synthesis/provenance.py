@@ -307,7 +307,7 @@ def prepare(*, text: str, engine: str, settings: dict, width: int, height: int, 
     payload = wm.Payload(wm.PROJECT_ID, vid)
     section = {"digital_source_type": digital_source_type(engine), "video_id": f"{vid:08x}",
                "watermark": {"applied": watermark, "payload": payload.hex() if watermark else None,
-                             "scheme": "aigc-video spread-spectrum luma tile v1" if watermark else None},
+                             "scheme": "aigc-video spread-spectrum luma tile v2" if watermark else None},
                "manifest": {"signed": False, "cert_subject": None, "prompt_included": False}}
     marker = wm.Watermarker(payload, width, height) if watermark else None
     sign = None

@@ -4,17 +4,19 @@ frame, that survives re-encoding, cropping, rescaling and reframing.
 Design (classical, no learned parts):
 
 - A tile of N x N cells (N = 32) is filled with a keyed pseudo-noise (PN) sequence of +-1 chips.
-  384 cells are *sync* cells (the same chips in every video); the other 640 carry the 64 coded
-  bits (10 cells each, at keyed positions): the chip times +-1 for the bit. Coded bits = 16-bit
-  project id + 32-bit video id + CRC-16 over both.
-- A cell is `chip` pixels square (chip = height / 120, at least 2: 3 px at 360p, 6 px at 720p),
-  so the tile repeats every 32 * chip pixels over the whole frame, identical in every frame. It is
-  added to R, G and B alike (a pure luma change) with amplitude `STRENGTH`.
-- Detection averages a high-passed luma of up to `DETECT_FRAMES` frames (a soft vote across
-  frames), then searches the tile period (any rescale) and, by FFT cross-correlation with the sync
-  chips, the tile's offset (any crop). The bits are read at that offset. A video counts as marked
-  only when the CRC holds and the project id matches: 32 check bits, so an unmarked video passes
-  by chance with probability about 2^-32 per candidate.
+  320 cells are *sync* cells (the same chips in every video); the other 704 carry a codeword of a
+  rate-1/3, constraint-length-7 convolutional code (210 bits, 3-4 cells each, at keyed positions):
+  the chip times +-1 for the code bit. The message = 16-bit project id + 32-bit video id + CRC-16.
+- A cell is `chip` pixels square (chip = height / 60: 6 px at 360p, 12 px at 720p; large enough
+  that H.264 at CRF 28 and a halving keep it), so the tile repeats every 32 * chip pixels over the
+  whole frame, identical in every frame. It is added to R, G and B alike (a pure luma change) at
+  +-`STRENGTH` levels.
+- Detection averages a locally whitened high-pass of up to `DETECT_FRAMES` luma planes (a soft
+  vote across frames in which edges and texture weigh no more than flat areas), then searches the
+  tile period (any rescale) and, by FFT cross-correlation with the sync chips, the tile's offset
+  (any crop). The code bits' soft values are read at that offset and decoded by Viterbi. A video
+  counts as marked only when the CRC holds and the project id matches: 32 check bits, so an
+  unmarked video passes by chance with probability about 2^-32 per offset tried.
 
 Limits: the key is public (this is an open project), so the mark says "made by aigc-video" to
 anyone who checks, but anyone can also read or remove it; rotation and mirroring are not searched.
@@ -34,15 +36,13 @@ from ..errors import InputError
 KEY = b"aigc-video watermark v1"
 PROJECT_ID = 0xA16C                 # "AIGC" in 16 bits: what every aigc-video mark starts with
 N = 32                              # tile side in cells
-N_SYNC = 384                        # sync cells; the remaining 640 carry the coded bits
+N_SYNC = 320                        # sync cells; the remaining 704 carry the convolutional code
 N_BITS = 64                         # 16 project id + 32 video id + 16 CRC
-CELL_DIV = 60                       # a cell is height / CELL_DIV pixels
-SHAPE = "tent"                      # "tent": cells bilinearly blended (low frequency); "square"
-STRENGTH = 2.25                     # RMS of the mark in 8-bit levels (PSNR ~ 41 dB)
-RES_R = 2                           # detector band-pass: box radii (inner, outer) relative to ...
-RES_OUTER = 6
-WHITEN = 0
-WHITEN_FLOOR = 1.0
+CELL_DIV = 60                       # a cell is height / CELL_DIV pixels (6 px at 360p, 12 at 720p)
+STRENGTH = 2.0                      # cell amplitude in 8-bit levels (PSNR ~ 42 dB)
+RES_R = 4                           # detector high-pass: luma minus its (2 RES_R + 1)^2 box mean
+WHITEN_R = 4                        # ... divided by its local RMS over the same window
+WHITEN_FLOOR = 1.0                  # (levels^2) so flat areas are not blown up
 DETECT_FRAMES = 48                  # frames averaged by the detector
 M = 2 * N                           # fold resolution: half a cell, so any crop offset is met
 CONV_POLYS = (0o133, 0o171, 0o165)  # rate-1/3, constraint length 7 convolutional code
@@ -171,27 +171,12 @@ def chip_size(height: int) -> int:
     return max(2, int(round(height / CELL_DIV)))
 
 
-def _spread(n_px: int, c: int) -> np.ndarray:
-    """(n_px, N) weights that spread the tile's cells over `n_px` pixels, tile repeating every N*c:
-    a box per cell ("square") or linear blending between cell centres ("tent")."""
-    pos = (np.arange(n_px) + 0.5) / c - 0.5                     # in cells, 0 = centre of cell 0
-    w = np.zeros((n_px, N), np.float32)
-    if SHAPE == "square":
-        w[np.arange(n_px), (np.arange(n_px) // c) % N] = 1.0
-        return w
-    lo = np.floor(pos).astype(np.int64)
-    frac = (pos - lo).astype(np.float32)
-    np.add.at(w, (np.arange(n_px), lo % N), 1.0 - frac)
-    np.add.at(w, (np.arange(n_px), (lo + 1) % N), frac)
-    return w
-
-
 def pattern(payload: Payload, width: int, height: int) -> np.ndarray:
-    """(H, W) float32 with unit RMS: the mark's luma change before scaling by the strength."""
+    """(H, W) float32 +-1: the tile of `payload` in cells of `chip_size(height)` pixels, repeated
+    over the frame."""
     c = chip_size(height)
-    t = tile(payload)
-    p = _spread(height, c) @ t @ _spread(width, c).T
-    return (p / np.sqrt(np.mean(p ** 2))).astype(np.float32)
+    reps = (-(-height // (N * c)), -(-width // (N * c)))
+    return np.kron(np.tile(tile(payload), reps), np.ones((c, c), np.float32))[:height, :width]
 
 
 class Watermarker:
@@ -235,12 +220,11 @@ def _box(x: np.ndarray, r: int) -> np.ndarray:
 
 
 def residual(luma: np.ndarray) -> np.ndarray:
-    """High-passed luma with strong edges clipped: what the mark lives in. (H, W) float32."""
+    """High-passed luma divided by its local RMS (edges and texture count no more than flat areas):
+    what the mark lives in. (H, W) float32."""
     y = luma.astype(np.float32)
-    r = (_box(y, RES_R) if RES_R else y) - _box(y, RES_OUTER)
-    if WHITEN:
-        return r / np.sqrt(_box(r * r, WHITEN) + WHITEN_FLOOR)
-    return np.clip(r, -6.0, 6.0)
+    r = y - _box(y, RES_R)
+    return r / np.sqrt(_box(r * r, WHITEN_R) + WHITEN_FLOOR)
 
 
 def read_luma(path: str | Path, max_frames: int = DETECT_FRAMES) -> list[np.ndarray]:
@@ -320,7 +304,7 @@ def _decode(soft: np.ndarray) -> Payload | None:
     return None
 
 
-def detect_frames(lumas: list[np.ndarray], min_period: float = 20.0, max_period: float = 400.0) -> Detection:
+def detect_frames(lumas: list[np.ndarray], min_period: float = 20.0, max_period: float = 1200.0) -> Detection:
     """Search the averaged residual of luma planes for the mark at any tile period and offset."""
     res = np.mean([residual(y) for y in lumas], axis=0)
     res -= res.mean()
@@ -328,18 +312,26 @@ def detect_frames(lumas: list[np.ndarray], min_period: float = 20.0, max_period:
     max_period = min(max_period, max(h, w) / 1.5)
     # 1. Coarse period grid (2% steps), then the best few refined in 0.2% steps: the fold stays
     #    aligned to within half a cell only if the period is close over many tiles.
-    coarse = np.exp(np.arange(np.log(min_period), np.log(max_period), np.log(1.02)))
-    scored = sorted(((_sync_scan(_fold(res, p))[0], p) for p in coarse), reverse=True)[:4]
+    #    Frames 540 px or more are searched on their 2x2 means (a quarter of the pixels to fold; the
+    #    cells are 9 px or more there), then folded once at full size at the period found.
+    f = 2 if min(h, w) >= 540 else 1
+    search = res if f == 1 else res[: h // 2 * 2, : w // 2 * 2].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+    coarse = np.exp(np.arange(np.log(min_period), np.log(max_period), np.log(1.02))) / f
+    scored = sorted(((_sync_scan(_fold(search, p))[0], p) for p in coarse), reverse=True)[:4]
     best = (-np.inf, None, None, None)
     for _, p0 in scored:
         for p in p0 * np.exp(np.arange(-12, 13) * np.log(1.002)):
-            folded = _fold(res, p)
+            folded = _fold(search, p)
             z, shift, _ = _sync_scan(folded)
             if z > best[0]:
                 best = (z, p, shift, folded)
     z, period, shift, folded = best
     if period is None:
         return Detection(False, None, 0.0, 0.0, None)
+    if f != 1:
+        period *= f
+        folded = _fold(res, period)
+        z, shift, _ = _sync_scan(folded)
     # 2. Read the bits at the peak; the sync offset is known to half a cell, so also try the
     #    neighbouring half-cell offsets and keep one that decodes.
     for dy, dx in ((0, 0), (1, 0), (0, 1), (1, 1), (-1, 0), (0, -1), (-1, -1), (1, -1), (-1, 1)):
