@@ -81,3 +81,14 @@ def test_quality_reaches_the_encoder(tmp_path):
     info = probe(result.video_path)
     assert (info["width"], info["height"], info["fps"]) == (480, 270, 12)
     assert result.report["settings"]["quality"] == "draft"
+
+
+def test_job_request_takes_the_presets_size_and_fps_unless_given():
+    pytest.importorskip("pydantic")
+    from aigc_video.serve.schema import JobRequest
+    r = JobRequest(text="a red ball", quality="high")
+    assert (r.width, r.height, r.fps, r.quality) == (1280, 720, 24, "high")
+    r = JobRequest(text="a red ball", quality="draft", width=320, height=180)
+    assert (r.width, r.height, r.fps) == (320, 180, 12)
+    with pytest.raises(ValueError):
+        JobRequest(text="a red ball", quality="ultra")
