@@ -96,11 +96,6 @@ def swapped(shot_plan, item, rng, ids):
     return dataclasses.replace(shot_plan, objects=objects)
 
 
-def removed(shot_plan, item):
-    return open_world.without_prop(shot_plan, item.index) if item.role == "prop" else \
-        open_world.without_object(shot_plan, item.index)
-
-
 def other_setting(shot, shot_plan, rng):
     """The same shot planned in another setting: its own props, the same subjects."""
     from aigc_video.scene.staging import plan_props
@@ -154,7 +149,7 @@ def validation(seeds: int, log) -> dict:
                                  "accepted": sv.items[v.items.index(it)].visible,
                                  "similarity": sv.items[v.items.index(it)].similarity})
             all_swapped = swapped(all_swapped, it, rng, ids) if it.role != "object" else all_swapped
-            rv = _judge(render_shot(removed(sp, it), *SIZE, FPS), shot, sp)
+            rv = _judge(render_shot(open_world.without_item(sp, it), *SIZE, FPS), shot, sp)
             row["removed"].append({"role": it.role, "name": it.name, "accepted": rv.items[v.items.index(it)].visible})
         av = _judge(render_shot(all_swapped, *SIZE, FPS), shot, sp)
         row["all_swapped"] = {"materials": _materials_ok(av, hidden)}
@@ -310,7 +305,7 @@ def markdown(res: dict) -> str:
         if sa["accepted"]:
             lines += ["Swaps accepted: " + "; ".join(sa["accepted"]), ""]
         if v["hidden_in_plan"]:
-            lines += ["Hidden by the plan itself (not counted above; the judge says \"not seen\"): "
+            lines += ["Too small or hidden by the plan itself (not counted above; the judge says \"not seen\"): "
                       + "; ".join(v["hidden_in_plan"]), ""]
         if v["missed_crisp"]:
             lines += ["Missed on plain renders: " + "; ".join(v["missed_crisp"]), ""]

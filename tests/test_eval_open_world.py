@@ -136,3 +136,37 @@ def test_everyday_suite_loads_and_reads_material_names_leniently():
     sb = Storyboard([Shot("", [Subject("bamboo", "natural", asset=icon("bamboo")),
                                Subject("panda", "natural", asset=icon("panda"))])])
     assert pair.understood(sb)["kind"]
+
+
+@installed
+def test_eval_command_runs_the_everyday_suite(tmp_path, capsys):
+    import argparse
+    import json
+
+    from aigc_video.eval import command
+
+    parser = argparse.ArgumentParser()
+    command.register(parser.add_subparsers(dest="cmd"))
+    args = parser.parse_args(["eval", "--engine", "render", "--suite", "everyday", "--limit", "1",
+                              "--out", str(tmp_path / "o"), "--no-distances"])
+    assert args.func(args) == 0
+    metrics = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    assert metrics["judged_by"] == {"open_world": 1.0}
+    assert {"material", "setting"} <= set(metrics["per_attribute"]) and metrics["understood"]["kind"] == 1.0
+    assert (tmp_path / "o" / "contact_sheet.png").exists() and "material" in capsys.readouterr().out
+
+
+@installed
+def test_a_learned_engine_hands_untrained_shots_to_the_scene_engine():
+    """As the Pipeline does: evaluate never asks a learned engine for a material shot."""
+    from aigc_video.eval.evaluate import run_suite
+
+    class Learned:
+        name = "learned"
+
+        def generate(self, shot, width, height, fps):
+            raise AssertionError("a shot outside training reached the learned engine")
+
+    res = run_suite(Learned(), "everyday", seeds=(0,), size=SIZE, fps=FPS, distances=False, limit=1)
+    assert res.metrics["settings"]["engine"] == "learned"
+    assert res.metrics["drawn_by_engine"] == {"render": 1.0} and res.shots[0].engine == "render"

@@ -9,10 +9,10 @@ same ShotPlan. For an item (a subject's object, or a prop) at each of SAMPLES fr
 1. Render the frame as planned (E) and the same frame without the item (W), at the judge's size.
    Where they differ is the item's footprint M: what of it the plan leaves visible (anything in
    front of it is accounted for).
-2. Bring the video frame V to the judge's size and match its softness and colour to the plan's
-   on the background, away from every footprint: E is blurred by the amount that fits V best
-   there (a learned model's output is soft), and V's channels get the gain and offset that fit E
-   there (a model's colours drift).
+2. Bring the video frame V to the judge's size and match the plan's look to it on the
+   background, away from every footprint: E (and W) are blurred, down and across apart, until
+   their edges are as sharp as V's (a learned model's output is soft), and V's channels get the
+   gain and offset that fit E there (a model's colours drift), within MAX_GAIN and MAX_OFFSET.
 3. similarity = 1 - sum_M |V - E| / sum_M |W - E| in Lab, after a common blur of BLUR (noise
    averages out): 1 when the video shows the item as planned, 0 when it shows the place empty,
    at or below 0 for something else there. The frame passes at similarity >= SIMILAR. Per
@@ -131,6 +131,10 @@ def without_object(shot_plan: ShotPlan, j: int) -> ShotPlan:
 
 def without_prop(shot_plan: ShotPlan, j: int) -> ShotPlan:
     return dataclasses.replace(shot_plan, props=[p for i, p in enumerate(shot_plan.props) if i != j])
+
+
+def without_item(shot_plan: ShotPlan, item: "ItemVerdict") -> ShotPlan:
+    return without_prop(shot_plan, item.index) if item.role == "prop" else without_object(shot_plan, item.index)
 
 
 def _spread(candidates: np.ndarray, k: int) -> list[int]:
@@ -253,9 +257,8 @@ def judge_shot(frames: np.ndarray, shot: Shot | None, shot_plan: ShotPlan, fps: 
     items = _items(shot_plan)
 
     # 1. Which frames each item is judged on, and the plan's frames there.
-    per_item = [object_frames(shot_plan.objects[it.index], n) if it.role != "prop" else _spread(np.arange(n), SAMPLES)
-                for it in items]
     shot_frames = _spread(np.arange(n), SAMPLES)
+    per_item = [shot_frames if it.role == "prop" else object_frames(shot_plan.objects[it.index], n) for it in items]
     used = sorted(set(shot_frames).union(*per_item))
     row = {f: k for k, f in enumerate(used)}
     raw = resize(frames[used], h, w)                                       # (F, h, w, 3) float
@@ -265,8 +268,7 @@ def judge_shot(frames: np.ndarray, shot: Shot | None, shot_plan: ShotPlan, fps: 
     # lets the background through, the video may show any of them.
     others = [render_frames(dataclasses.replace(shot_plan, seed=seed), used, h, w, fps).astype(np.float32)
               for seed in setting_seeds(shot_plan)[1:]]
-    without = [render_frames(without_object(shot_plan, it.index) if it.role != "prop" else without_prop(shot_plan, it.index),
-                             fs, h, w, fps).astype(np.float32) if fs else None
+    without = [render_frames(without_item(shot_plan, it), fs, h, w, fps).astype(np.float32) if fs else None
                for it, fs in zip(items, per_item)]
 
     # 2. Footprints (on the crisp renders, blurred as everything is compared), then the background
