@@ -116,7 +116,7 @@ def plan_shot(shot: Shot, index: int, aspect: float, fps: int, seed: int,
     if picture is not None:
         camera = picture_camera(n_frames, drift_sign(directions, seed))
     view = visible_region(camera, aspect)
-    props = plan_props(shot.setting, assets) if picture is None else []
+    props = plan_props(shot.setting, assets, tuple(shot.subjects)) if picture is None else []
     tracks = layout(shot, directions, rng, view, n_frames, fps, assets)
     _seat(shot, tracks, seat_of(shot.setting, props), aspect, view, assets)
     objects = []

@@ -34,14 +34,19 @@ def builtin_match(spec: PropSpec) -> Match:
                  query=spec.icon)
 
 
-def plan_props(setting: Setting, assets: str | None) -> list[PlannedProp]:
+def plan_props(setting: Setting, assets: str | None,
+               subjects: tuple[Subject, ...] = ()) -> list[PlannedProp]:
     """The setting's props standing on its ground line, plus the prop the text named when the
-    setting has none by that name. Empty when the material library is not installed."""
+    setting has none by that name; a prop that is also one of the shot's subjects (the
+    bedroom's teddy bear when the text names one) is left to the subject. Empty when the
+    material library is not installed."""
     if not materials.is_installed():
         return []
     spec = SETTING_SPECS[setting.background]
-    props = [_stand(builtin_match(p), p.x, p.width, p.seat,
-                    spec.ground if p.bottom is None else p.bottom, assets) for p in spec.props]
+    named = {s.asset.asset_id for s in subjects if s.asset is not None}
+    own = [(builtin_match(p), p) for p in spec.props]
+    props = [_stand(m, p.x, p.width, p.seat, spec.ground if p.bottom is None else p.bottom, assets)
+             for m, p in own if m.asset_id not in named]
     if setting.on is not None and setting.on.asset is not None:
         # Named, not the setting's own: it goes in the middle, in front of the others.
         props = [p for p in props if abs(p.x - 0.5) > 0.2]
