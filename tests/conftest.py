@@ -7,15 +7,19 @@ HAS_ESPEAK = shutil.which("espeak-ng") is not None
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _config_home(tmp_path_factory):
-    """Signing identities made by tests go to a temp folder, not the user's ~/.config."""
-    saved = os.environ.get("XDG_CONFIG_HOME")
-    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+def _private_homes(tmp_path_factory):
+    """Signing identities and cached shots, speech and music made by tests go to temp folders,
+    not the user's ~/.config and ~/.cache."""
+    names = ("XDG_CONFIG_HOME", "AIGC_VIDEO_CACHE")
+    saved = {name: os.environ.get(name) for name in names}
+    for name in names:
+        os.environ[name] = str(tmp_path_factory.mktemp(name.lower()))
     yield
-    if saved is None:
-        os.environ.pop("XDG_CONFIG_HOME", None)
-    else:
-        os.environ["XDG_CONFIG_HOME"] = saved
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture
@@ -31,15 +35,3 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     _hypothesis_settings.load_profile("ci")
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _cache_home(tmp_path_factory):
-    """Shots, speech and music cached by tests go to a temp folder, not the user's ~/.cache."""
-    saved = os.environ.get("AIGC_VIDEO_CACHE")
-    os.environ["AIGC_VIDEO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    yield
-    if saved is None:
-        os.environ.pop("AIGC_VIDEO_CACHE", None)
-    else:
-        os.environ["AIGC_VIDEO_CACHE"] = saved

@@ -139,6 +139,7 @@ class Library:
         self.warnings: list[str] = list(user.warnings) if user is not None else []
         self._frames_cache = None
         self._bodies: dict[str, str] | None = None
+        self._boxes: dict[str, tuple[float, float, float, float]] = {}
 
     @classmethod
     def load(cls, user_dir: str | Path | None = None) -> "Library":
@@ -283,9 +284,12 @@ class Library:
         return self.user.frame_count(asset_id) if self.entry(asset_id).source == "user" else 1
 
     def alpha_bbox(self, asset_id: str) -> tuple[float, float, float, float]:
-        from .raster import alpha_box
+        # Asked once per placement try by the planner's layout: measured once per asset.
+        if asset_id not in self._boxes:
+            from .raster import alpha_box
 
-        return alpha_box(self.render_rgba(asset_id, 128))
+            self._boxes[asset_id] = alpha_box(self.render_rgba(asset_id, 128))
+        return self._boxes[asset_id]
 
 
 _LIBRARIES: dict[str | None, Library] = {}
