@@ -27,8 +27,8 @@ from aigc_video.data.layout import rasterize_layout  # noqa: E402
 from aigc_video.engines.flow import upscale  # noqa: E402
 from aigc_video.engines.render import RenderEngine  # noqa: E402
 from aigc_video.models.io import load_component  # noqa: E402
-from aigc_video.training.common import to_video_tensor  # noqa: E402
-from aigc_video.training.vae_recipe import decoder_layout  # noqa: E402
+from aigc_video.models.tensors import to_video_tensor  # noqa: E402
+from aigc_video.data.layout import decoder_layout  # noqa: E402
 
 
 class NativeRender:

@@ -25,7 +25,7 @@ from machine import describe  # noqa: E402
 from precision_speed import flow_step, interleaved_medians, vae_step, with_precision  # noqa: E402
 
 from aigc_video.engines.flow import FlowEngine  # noqa: E402
-from aigc_video.training.common import cpu_has_fast_bf16  # noqa: E402
+from aigc_video.models.precision import cpu_has_fast_bf16  # noqa: E402
 
 # Wall minutes of the shipped recipes at 96x56 (MODEL_CARD.md, bf16 on the 2-core EPYC).
 RECIPE_MINUTES = {"flow": 31.7, "vae": 9.0, "decoder": 8.3}

@@ -8,7 +8,7 @@ batch of 8 clips of 16 x 96 x 56, and a FlowDiT step (336 tokens, the shipped wi
 12; and one clip sampled by the shipped engine (4 Euler steps with guidance, decode) with
 FlowEngine(precision="fp32" / "bf16"). Medians over `repeats` runs, the two precisions interleaved
 so that a change in the host's load hits both; ratio = fp32 / bf16 (> 1: bf16 is faster).
-`training.common.autocast` and the engine's precision="auto" turn bf16 on where the CPU reports AMX
+`models.precision.autocast` and the engine's precision="auto" turn bf16 on where the CPU reports AMX
 tiles or AVX512-BF16; this bench is how that rule was checked.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from aigc_video.engines.flow import FlowEngine
 from aigc_video.models.flow_dit import FlowDiT
 from aigc_video.models.vae import VideoVAE
 from aigc_video.scene import plan
-from aigc_video.training.common import cpu_has_fast_bf16
+from aigc_video.models.precision import cpu_has_fast_bf16
 from aigc_video.understand import parse
 from machine import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
 

@@ -5,7 +5,7 @@ import pytest
 from aigc_video.data.layout import colour_code, pool
 from aigc_video.data.synthetic import SyntheticClips, random_subject, varied_caption
 from aigc_video.errors import InputError
-from aigc_video.eval.held_out import HELD_OUT, is_held_out
+from aigc_video.held_out import HELD_OUT, is_held_out
 from aigc_video.vocab import COLORS
 
 

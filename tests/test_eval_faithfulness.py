@@ -8,7 +8,7 @@ import pytest
 from aigc_video.errors import InputError
 from aigc_video.eval import degrade
 from aigc_video.eval.faithfulness import ATTRIBUTES, judge_shot, observe, score_shot
-from aigc_video.eval.held_out import HELD_OUT, is_held_out
+from aigc_video.held_out import HELD_OUT, is_held_out
 from aigc_video.eval.suites import SUITES, load_suite
 from aigc_video.scene import plan
 from aigc_video.scene.render import render_shot

@@ -8,7 +8,8 @@ import torch
 from aigc_video.data.shards import ClipSet, save_shard
 from aigc_video.errors import InputError
 from aigc_video.training.checkpoint import checkpoint_dirs, export_for_engine, latest_checkpoint
-from aigc_video.training.common import autocast, load_config, lr_at
+from aigc_video.models.precision import autocast
+from aigc_video.training.common import load_config, lr_at
 
 
 def moving_squares(n: int, t: int = 8, size: int = 16, seed: int = 0, layout_factor: int = 4) -> ClipSet:
@@ -175,7 +176,7 @@ def test_train_command_parses_its_arguments():
 
 
 def test_latent_layout_averages_the_frames_of_each_latent_frame():
-    from aigc_video.training.flow_recipe import latent_layout
+    from aigc_video.data.layout import latent_layout
     layout = np.zeros((1, 8, 4, 2, 2), np.float32)
     layout[0, :4, 3, 0, 0] = 1            # object in cell (0, 0) during the first 4 frames
     layout[0, 4:6, 3, 1, 1] = 1           # then in cell (1, 1) for 2 of the next 4
@@ -185,7 +186,7 @@ def test_latent_layout_averages_the_frames_of_each_latent_frame():
 
 
 def test_latent_layout_averages_layout_cells_per_latent_cell_in_chunks():
-    from aigc_video.training.flow_recipe import latent_layout
+    from aigc_video.data.layout import latent_layout
     layout = np.random.default_rng(0).random((5, 8, 4, 8, 8)).astype(np.float16)
     out = latent_layout(layout, 4, cells=4, chunk=2)
     assert out.shape == (5, 4, 2, 2, 2)
@@ -195,7 +196,7 @@ def test_latent_layout_averages_layout_cells_per_latent_cell_in_chunks():
 
 def test_decoder_layout_averages_finer_layouts_and_refuses_coarser():
     from aigc_video.models.vae import VideoVAE, VideoVAEConfig
-    from aigc_video.training.vae_recipe import decoder_layout
+    from aigc_video.data.layout import decoder_layout
     tiny = dict(latent_channels=4, time_factor=2, space_factor=4, width=16, n_res_blocks=1, layout_channels=4)
     pixel = moving_squares(2, layout_factor=1).layout                     # (2, 8, 4, 16, 16)
     cell = moving_squares(2, layout_factor=4).layout                      # the same squares, 4 x 4 averages
@@ -241,7 +242,7 @@ def test_recipes_train_a_decoder_on_pixel_resolution_layouts(tmp_path):
 def test_sampling_keeps_context_frames_clean():
     from aigc_video.models.flow_dit import FlowDiT, FlowDiTConfig
     from aigc_video.models.text_encoder import TextEmbedding
-    from aigc_video.training.flow_recipe import sample_latents
+    from aigc_video.sampling import sample_latents
     torch.manual_seed(0)
     model = FlowDiT(FlowDiTConfig(latent_channels=2, latent_frames=3, latent_height=4, latent_width=4, width=16,
                                   depth=1, heads=2))
@@ -257,7 +258,7 @@ def test_batched_guidance_equals_two_separate_passes():
     from aigc_video.models.flow_dit import FlowDiT, FlowDiTConfig
     from aigc_video.models.text_encoder import TextEmbedding
     from aigc_video.sampling import guided
-    from aigc_video.training.flow_recipe import make_velocity_fn
+    from aigc_video.sampling import make_velocity_fn
     torch.manual_seed(0)
     model = FlowDiT(FlowDiTConfig(latent_channels=2, latent_frames=2, latent_height=4, latent_width=4, width=16,
                                   depth=1, heads=2)).eval()

@@ -2,7 +2,7 @@
 
 Every example is a pure function of (seed, index): the same pair always gives the same clip,
 caption and layout. The evaluation suite's held-out compositions never appear (imported from
-`eval.held_out`, the single list).
+`aigc_video.held_out`, the single list).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..eval.held_out import is_held_out
+from ..held_out import is_held_out
 from ..storyboard import Action, Mood, Setting, Shot, Storyboard, Subject
 from ..vocab import (BACKGROUND_TIME, BACKGROUNDS, COLORS, DIRECTED_MOTIONS, DIRECTIONS, MOODS, MOTIONS,
                      OBJECTS, SIZES, SPEEDS, TIMES, WEATHERS)

@@ -64,7 +64,7 @@ class FlowEngine:
         if precision not in ("auto", "fp32", "bf16"):
             raise InputError(f"precision {precision!r} must be 'auto', 'fp32' or 'bf16'")
         if precision == "auto":   # bf16 where the CPU has bf16 instructions: 2x faster, same scores
-            from ..training.common import cpu_has_fast_bf16
+            from ..models.precision import cpu_has_fast_bf16
             precision = "bf16" if cpu_has_fast_bf16() else "fp32"
         self.precision = precision
         self.model, self.meta = load_component(folder, "flow")
@@ -89,7 +89,8 @@ class FlowEngine:
 
         from ..data.layout import rasterize_layout
         from ..models.text_encoder import shared_text_encoder
-        from ..training.flow_recipe import latent_layout, sample_latents
+        from ..data.layout import latent_layout
+        from ..sampling import sample_latents
         c = self.model.config
         # 1. Conditions: caption tokens, layout per latent frame over the whole shot.
         text = shared_text_encoder().encode([shot.caption])
@@ -125,7 +126,7 @@ class FlowEngine:
 
     def generate(self, shot: ShotPlan, width: int, height: int, fps: int) -> np.ndarray:
         import torch
-        from ..training.vae_recipe import decoder_layout
+        from ..data.layout import decoder_layout
         native, pick = retime(shot, fps, int(self.meta.get("fps", fps)))
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
             z, layout = self.latents(native)
@@ -174,7 +175,7 @@ def upscale(frames, height: int, width: int, sharpen: float = 0.5):
     import torch
     import torch.nn.functional as F
 
-    from ..training.common import to_uint8
+    from ..models.tensors import to_uint8
     h, w = frames.shape[-2:]
     if sharpen > 0 and (h, w) != (height, width) and max(height / h, width / w) >= 1:
         k = torch.exp(-0.5 * (torch.arange(-1.0, 2.0, dtype=frames.dtype) / 0.5) ** 2)

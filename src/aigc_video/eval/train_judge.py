@@ -30,7 +30,7 @@ from ..vocab import (BACKGROUND_TIME, BACKGROUNDS, COLORS, DIRECTED_MOTIONS, DIR
 from . import degrade
 from .detector import judge_size
 from .faithfulness import ROTATION_INVISIBLE, motion_features, motion_table, observe
-from .held_out import is_held_out
+from ..held_out import is_held_out
 from .judge_model import Judge, JudgeConfig, kind_prefix
 
 FPS = 12

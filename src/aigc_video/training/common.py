@@ -1,7 +1,8 @@
-"""What every recipe shares: config files with dotted overrides, device and precision, EMA, logging."""
+"""What every recipe shares: config files with dotted overrides, threads, the learning-rate schedule, EMA,
+logging. Device, precision and tensor conversions are shared with inference: `models/precision.py`,
+`models/tensors.py`."""
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import math
@@ -38,29 +39,6 @@ def load_config(path: str | os.PathLike, overrides: list[str] = ()) -> dict:
             raise InputError(f"override {item!r}: key {key!r} is not in {str(path)!r}")
         node[leaf] = yaml.safe_load(value)
     return config
-
-
-# ---- device and precision -------------------------------------------------------------------
-
-def pick_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def autocast(device: torch.device):
-    """bf16 autocast where it is fast: CUDA, and CPUs with bf16 instructions (AMX tiles or
-    AVX512-BF16: on a 2-core EPYC with AVX512-BF16 a VAE training step runs 2.1x and a FlowDiT step
-    2.0x faster, with the same validation PSNR; bench/precision_speed.py); fp32 elsewhere, since
-    without them bf16 matmuls run about 3x slower than fp32."""
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    if cpu_has_fast_bf16():
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
-def cpu_has_fast_bf16() -> bool:
-    return any(getattr(torch.cpu, probe, lambda: False)()
-               for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"))
 
 
 def set_threads(n: int) -> None:
@@ -137,25 +115,3 @@ class RunLog:
         self.jsonl.close()
         if self.writer:
             self.writer.close()
-
-
-def to_video_tensor(frames) -> torch.Tensor:
-    """uint8 (B, T, H, W, 3) numpy/torch -> float (B, 3, T, H, W) in [-1, 1]."""
-    x = torch.as_tensor(frames)
-    return x.permute(0, 4, 1, 2, 3).float().div(127.5).sub(1.0)
-
-
-def frame_layout(layout) -> torch.Tensor:
-    """Per-frame layouts (B, T, 4, h, w), numpy float16/32 or torch -> float (B, 4, T, h, w)."""
-    return torch.as_tensor(layout).float().permute(0, 2, 1, 3, 4).contiguous()
-
-
-def to_uint8(x: torch.Tensor) -> torch.Tensor:
-    """float in [-1, 1] -> uint8 in [0, 255], same shape."""
-    return x.detach().float().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8)
-
-
-def to_uint8_frames(video: torch.Tensor) -> torch.Tensor:
-    """float (B, 3, T, H, W) in [-1, 1] -> uint8 (B, T, H, W, 3)."""
-    return to_uint8(video).permute(0, 2, 3, 4, 1)
-

@@ -15,20 +15,20 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from ..data.layout import pool
+from ..data.layout import decoder_layout, latent_layout
 from ..models.flow_dit import FlowDiT, FlowDiTConfig
 from ..models.io import load_component, save_component
 from ..models.text_encoder import TextEmbedding
-from ..sampling import combine_guided, get_sampler, timesteps
+from ..sampling import sample_latents
 from .checkpoint import resume_step, save_checkpoint
-from .common import RunLog, autocast, lr_at, make_ema, to_uint8_frames, to_video_tensor, update_ema
+from ..models.precision import autocast
+from ..models.tensors import to_uint8_frames, to_video_tensor
+from .common import RunLog, lr_at, make_ema, update_ema
 from .data_source import prepare_clips
 from .distributed import NullLog
 from .distributed import setup as setup_distributed
-from .vae_recipe import decoder_layout
 
 
 def sample_times(n: int, generator: torch.Generator, uniform_share: float = 0.0) -> torch.Tensor:
@@ -38,19 +38,6 @@ def sample_times(n: int, generator: torch.Generator, uniform_share: float = 0.0)
     t = torch.sigmoid(torch.randn(n, generator=generator))
     pick = torch.rand(n, generator=generator) < uniform_share
     return torch.where(pick, torch.rand(n, generator=generator), t)
-
-
-def latent_layout(layout, time_factor: int, cells: int = 1, chunk: int = 256) -> torch.Tensor:
-    """Per-frame layout (N, T, 4, h, w) -> per-latent-frame (N, 4, T/ft, h/cells, w/cells): the mean
-    over the frames a latent frame covers, so motion within it shows as a smear in its direction,
-    and over `cells` x `cells` layout cells (those of one latent cell, for a finer layout). Done
-    `chunk` clips at a time: a pixel-resolution layout of a whole dataset does not fit in memory as float32."""
-    out = []
-    for i in range(0, len(layout), chunk):
-        x = torch.as_tensor(pool(np.asarray(layout[i:i + chunk]), cells)).float()
-        n, t, c, h, w = x.shape
-        out.append(x.reshape(n, t // time_factor, time_factor, c, h, w).mean(2).permute(0, 2, 1, 3, 4).contiguous())
-    return torch.cat(out)
 
 
 @torch.no_grad()
@@ -66,42 +53,6 @@ def encode_latents(vae, frames, device, batch: int = 32) -> torch.Tensor:
 def encode_captions(captions: list[str], encoder=None) -> TextEmbedding:
     from ..models.text_encoder import shared_text_encoder
     return (encoder or shared_text_encoder()).encode(captions)
-
-
-def make_velocity_fn(model: FlowDiT, text: TextEmbedding, layout: torch.Tensor | None,
-                     context: torch.Tensor | None = None, context_mask: torch.Tensor | None = None,
-                     guidance: float = 1.0, guidance_rescale: float = 0.0):
-    """Close over the conditions: (x, t) -> v, as the samplers want. With guidance != 1 the
-    conditional and the text-dropped pass run as one batch of 2B (one model call per step, which
-    is cheaper than two on a CPU); guidance_rescale as in `sampling.combine_guided`."""
-    tokens, mask, pooled = text.tokens, text.mask, text.pooled
-    if guidance == 1.0:
-        return lambda x, t: model(x, t, tokens, mask, pooled, layout, None, context, context_mask)
-
-    def twice(v):
-        return None if v is None else torch.cat([v, v])
-    tokens2, layout2, context2, context_mask2 = twice(tokens), twice(layout), twice(context), twice(context_mask)
-    mask2 = torch.cat([mask, torch.zeros_like(mask)])
-    pooled2 = torch.cat([pooled, torch.zeros_like(pooled)])
-
-    def velocity(x, t):
-        v_c, v_u = model(twice(x), twice(t), tokens2, mask2, pooled2, layout2, None, context2, context_mask2).chunk(2)
-        return combine_guided(v_c, v_u, guidance, guidance_rescale)
-    return velocity
-
-
-@torch.no_grad()
-def sample_latents(model: FlowDiT, text: TextEmbedding, layout: torch.Tensor | None, noise: torch.Tensor,
-                   steps: int, sampler: str = "euler", guidance: float = 1.0, shift: float = 1.0,
-                   context: torch.Tensor | None = None, context_mask: torch.Tensor | None = None,
-                   guidance_rescale: float = 0.0) -> torch.Tensor:
-    """Latents (B, C, t, h, w) from noise; context frames, when given, are pasted back clean."""
-    velocity = make_velocity_fn(model, text, layout, context, context_mask, guidance, guidance_rescale)
-    z = get_sampler(sampler)(velocity, noise, timesteps(steps, shift))
-    if context is not None:
-        keep = context_mask[:, None, :, None, None]
-        z = torch.where(keep, context, z)
-    return z
 
 
 def train_flow(config: dict, resume: str | None = None, progress: bool = True) -> dict:

@@ -24,17 +24,17 @@ import math
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..data.layout import pool
+from ..data.layout import decoder_layout
 from ..errors import InputError
 from ..models.io import load_component, save_component
 from ..models.vae import VideoVAE, VideoVAEConfig, kl_divergence
 from .checkpoint import resume_step, save_checkpoint
-from .common import (RunLog, autocast, frame_layout, lr_at, make_ema, pick_device, set_threads, to_uint8_frames,
-                     to_video_tensor, update_ema)
+from ..models.precision import autocast, pick_device
+from ..models.tensors import to_uint8_frames, to_video_tensor
+from .common import RunLog, lr_at, make_ema, set_threads, update_ema
 from .data_source import prepare_clips
 
 
@@ -60,19 +60,6 @@ def latent_scaling(vae: VideoVAE, frames, device, batch: int = 16) -> float:
     """1 / std of the latent means over (a sample of) the clips: flow training wants unit variance."""
     zs = [vae.encode(to_video_tensor(frames[i:i + batch]).to(device))[0].cpu() for i in range(0, len(frames), batch)]
     return float(1.0 / torch.cat(zs).std().clamp(min=1e-6))
-
-
-def decoder_layout(vae: VideoVAE, layouts, device, factor: int) -> torch.Tensor | None:
-    """What the decoder reads, from per-frame layouts (B, T, 4, h, w) at `factor` pixels per cell
-    (averaged to the decoder's coarser cells where it reads fewer): (B, 4, T, h', w'), or None for a
-    decoder without."""
-    c = vae.config
-    if not c.layout_channels:
-        return None
-    if c.decoder_layout_factor % factor:
-        raise InputError(f"the decoder reads a layout cell per {c.decoder_layout_factor} pixels; layouts at "
-                         f"{factor} pixels per cell cannot be averaged to that (set data.layout_factor to a divisor)")
-    return frame_layout(pool(np.asarray(layouts), c.decoder_layout_factor // factor)).to(device)
 
 
 def object_weight(layout, layout_factor: int, fg_weight: float) -> torch.Tensor:

@@ -1,7 +1,7 @@
-"""Held-out compositions, one prompt each, built from `eval.held_out.HELD_OUT` (the single list
+"""Held-out compositions, one prompt each, built from `aigc_video.held_out.HELD_OUT` (the single list
 the training data excludes). Worded like the canonical captions the learned engines see."""
 from ...vocab import BACKGROUNDS
-from ..held_out import HELD_OUT
+from ...held_out import HELD_OUT
 from . import Expect as E, SuitePrompt as P
 
 _VERBS = {"move": "moves", "bounce": "bounces", "zigzag": "zigzags", "spin": "spins", "rise": "rises",
