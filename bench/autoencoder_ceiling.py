@@ -24,7 +24,7 @@ from compare_engines import compare_engines  # noqa: E402
 from machine import describe  # noqa: E402
 
 from aigc_video.data.layout import rasterize_layout  # noqa: E402
-from aigc_video.engines.flow import upscale  # noqa: E402
+from aigc_video.engines.latent import upscale  # noqa: E402
 from aigc_video.engines.render import RenderEngine  # noqa: E402
 from aigc_video.models.io import load_component  # noqa: E402
 from aigc_video.models.tensors import to_video_tensor  # noqa: E402

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aigc_video.engines.flow import FlowEngine, retime
+from aigc_video.engines.flow import FlowEngine
+from aigc_video.engines.latent import retime
 from aigc_video.engines.render import RenderEngine
 from aigc_video.scene import plan
 from aigc_video.understand import parse

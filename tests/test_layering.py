@@ -32,7 +32,7 @@ def imported_packages(path: Path) -> set[str]:
 
 
 def test_imported_packages_resolves_relative_imports():
-    found = imported_packages(PACKAGE / "engines" / "flow.py")
+    found = imported_packages(PACKAGE / "engines" / "latent.py")
     assert "data.layout" in found and "models.io" in found
 
 

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from aigc_video.engines.flow import FlowEngine, upscale
+from aigc_video.engines.flow import FlowEngine
+from aigc_video.engines.latent import upscale
 from aigc_video.errors import InputError
 from aigc_video.models.flow_dit import FlowDiT, FlowDiTConfig
 from aigc_video.models.io import save_component
@@ -118,7 +119,7 @@ def test_upscale_in_uint8_is_within_2_of_float_bicubic():
     assert diff.max() <= 2 and diff.mean() < 0.5
 
 def test_shots_at_another_frame_rate_are_sampled_at_the_native_one(checkpoint):
-    from aigc_video.engines.flow import retime
+    from aigc_video.engines.latent import retime
     shot = shot_plan(1.0, fps=24)                  # 24 frames; the checkpoint's native rate is 12 fps
     native, pick = retime(shot, 24, 12)
     assert native.n_frames == 12 and len(pick) == 24

@@ -40,7 +40,8 @@ DEFAULT_MAX_MB = 2048
 KINDS = ("shots", "tts", "music")
 # Engines whose shots are cached. The scene engine draws a 640x360 shot (116 frames) in ~0.18 s
 # and reading it back costs ~0.23 s (zlib); at 1280x720 1.1 s against 0.66 s: not worth the
-# disk, so its shots are always drawn. A learned engine takes seconds a shot.
+# disk, so its shots are always drawn. The flow engine takes seconds a shot; gan and vae, one
+# network evaluation a window, about as little as the scene engine.
 SHOT_ENGINES = ("flow",)
 
 

@@ -78,6 +78,9 @@ def add_common(p: argparse.ArgumentParser) -> None:
                    "short MP4; named by file name or a .txt/.json of tags), preferred over the library's")
     p.add_argument("--image", metavar="PATH", help="animate a picture (PNG, JPEG, WebP; up to 40 megapixels, "
                    "16384 px a side): the background of every shot, the prompt's subjects drawn over it")
+    p.add_argument("--transition", metavar="cut|crossfade|morph", default="crossfade",
+                   help="how a shot is entered when the script puts no [cut]/[crossfade]/[morph] before it "
+                        "(default crossfade; morph interpolates the video VAE's latents and needs the ml extra)")
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -87,7 +90,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     text = read_text(args)
     pipeline = Pipeline(engine=args.engine, **generate_settings(args), seed=args.seed,
                         audio=not args.no_audio, narration=args.narration, subtitles=args.subtitles,
-                        assets=args.assets, image=args.image,
+                        assets=args.assets, image=args.image, transition=args.transition,
                         **pipeline_options(args))
     progress, close = stage_progress()
     try:
@@ -111,7 +114,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     text = read_text(args)
     storyboard, plan = Pipeline(size=limits.parse_size(args.size or "640x360"), fps=args.fps or 24, seed=args.seed,
-                                assets=args.assets, image=args.image).plan(text)
+                                assets=args.assets, image=args.image, transition=args.transition).plan(text)
     if args.json:
         print(json.dumps({"storyboard": storyboard.to_dict(), "plan": plan.to_dict()}, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -137,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_common(g)
     g.add_argument("-o", "--output", default="out.mp4", help="output .mp4 (an .srt and .report.json go beside it)")
     g.add_argument("--engine", default=DEFAULT_ENGINE,
-                   help="frame engine: render (procedural, the default) | flow (learned)")
+                   help="frame engine: render (procedural, the default) | flow | gan | vae (learned; MODEL_CARD.md compares them)")
     g.add_argument("--no-audio", action="store_true", help="no narration and no music")
     g.add_argument("--narration", default="auto", choices=("auto", "require", "off"),
                    help="auto: speak if espeak-ng is installed, else warn; require: fail without it")

@@ -157,14 +157,15 @@ class FlopTally:
 
 @contextmanager
 def count_engine_flops(engine, tally: FlopTally):
-    """Count the FLOPs of a learned engine's networks (the flow engine's DiT and VAE decoder);
+    """Count the FLOPs of a learned engine's networks (its latent generator and the VAE decoder);
     nothing to count for the scene engine."""
     model, vae = getattr(engine, "model", None), getattr(engine, "vae", None)
     if model is None:
         yield tally
         return
     model_id = f"{engine.name}:{getattr(engine, 'meta', {}).get('config', '')}"
-    with tally.count(model, "forward", "frames: diffusion transformer", model_id + ":dit"):
+    method, label = getattr(engine, "flops_method", "forward"), getattr(engine, "model_label", "diffusion transformer")
+    with tally.count(model, method, f"frames: {label}", model_id + ":dit"):
         if vae is not None and hasattr(vae, "decode"):
             with tally.count(vae, "decode", "frames: vae decoder", model_id + ":vae"):
                 yield tally

@@ -71,7 +71,7 @@ def make_video(args: argparse.Namespace) -> dict:
     from .pipeline import Pipeline
     text = read_text(args)
     pipeline = Pipeline(engine=args.engine, seed=args.seed, assets=args.assets, image=args.image,
-                        **generate_settings(args))
+                        transition=args.transition, **generate_settings(args))
     if args.output:
         return pipeline.generate(text, args.output, keep_frames=False).report
     with tempfile.TemporaryDirectory(prefix="aigc-video-cost-") as folder:

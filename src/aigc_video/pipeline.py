@@ -14,7 +14,7 @@ from .atomic import write_text_atomic
 from .cost import CostMeter, count_engine_flops
 from .engines import DEFAULT_ENGINE, get_engine, outside_training
 from .errors import InputError
-from .modes import check_modes
+from .modes import check_modes, check_transition
 from .scene import plan as plan_scene
 from .scene.sceneplan import PictureRef, ScenePlan
 from .storyboard import Storyboard
@@ -54,6 +54,8 @@ class Pipeline:
     quality: "draft" | "standard" | "high" (presets.py): size and fps when not given, the flow
     engine's steps when not in engine_options, and the x264 preset and CRF;
     cache: the cache folder (None: $XDG_CACHE_HOME/aigc-video); use_cache=False turns it off.
+    transition: how shots without a [cut]/[crossfade]/[morph] directive are entered: "crossfade"
+    (the default), "cut" or "morph" (latent interpolation with the shipped VAE; needs torch).
     """
 
     engine: str = DEFAULT_ENGINE
@@ -76,6 +78,7 @@ class Pipeline:
     quality: str | None = None
     cache: str | None = None
     use_cache: bool = True
+    transition: str = "crossfade"
 
     def __post_init__(self) -> None:
         from .presets import get_preset
@@ -88,6 +91,7 @@ class Pipeline:
         limits.check_fps(self.fps)
         limits.check_seed(self.seed)
         check_modes(self.narration, self.subtitles)
+        check_transition(self.transition)
         if self.assets is not None:
             from . import materials
             materials.library(self.assets)   # a missing or unreadable folder: InputError, named
@@ -104,7 +108,7 @@ class Pipeline:
     def plan(self, text: str) -> tuple[Storyboard, ScenePlan]:
         """Stages 1 and 2 only: what `aigc-video plan` prints."""
         self.check()
-        storyboard = parse(limits.check_text(text), assets=self.assets)
+        storyboard = parse(limits.check_text(text), assets=self.assets, transition=self.transition)
         check_duration(storyboard)
         return storyboard, plan_scene(storyboard, size=self.size, fps=self.fps, seed=self.seed,
                                       assets=self.assets, picture=self.picture())
@@ -131,7 +135,7 @@ class Pipeline:
 
         # 2. Understand the text.
         with meter.stage("understand"):
-            storyboard = parse(text, assets=self.assets)
+            storyboard = parse(text, assets=self.assets, transition=self.transition)
             check_duration(storyboard)
         progress("understand", 1.0)
 
@@ -162,7 +166,8 @@ class Pipeline:
                 progress("frames", (i + 1) / len(scene_plan.shots))
                 yield clips[-1] if keep_frames else clips.pop()
 
-        # 5. Synthesize: transitions, narration, music, subtitles, H.264/AAC encoding.
+        # 5. Synthesize: transitions (a morph loads the VAE first), narration, music, subtitles,
+        #    H.264/AAC encoding.
         with meter.stage("synthesis"), cache_active(cache):
             video = compose(
                 generate_clips(), storyboard, scene_plan, output,
@@ -189,6 +194,7 @@ class Pipeline:
             "text": text,
             "storyboard": storyboard.to_dict(),
             "plan": scene_plan.to_dict(),
+            "transitions": video.transitions,
             "output": {"duration_s": video.duration_s, "n_frames": video.n_frames, "fps": video.fps,
                        "width": video.width, "height": video.height,
                        "has_audio": video.audio is not None},

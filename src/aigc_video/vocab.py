@@ -105,7 +105,9 @@ def mood_label(valence: float, arousal: float) -> str:
     return min(MOODS, key=lambda m: (MOODS[m][0] - valence) ** 2 + (MOODS[m][1] - arousal) ** 2)
 
 
-TRANSITIONS: tuple[str, ...] = ("cut", "crossfade")
+# How a shot is entered from the previous one: "morph" is a crossfade with the VAE's latent
+# interpolation laid over it (synthesis/morph.py).
+TRANSITIONS: tuple[str, ...] = ("cut", "crossfade", "morph")
 
 # The colour of a material subject whose colour is not named: it keeps its own colours.
 NATURAL = "natural"

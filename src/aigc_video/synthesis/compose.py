@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import DependencyMissing, InputError
 from ..limits import check_seed
-from ..modes import check_modes
+from ..modes import check_modes, require_morph
 from ..scene.sceneplan import ScenePlan
 from ..storyboard import Storyboard
 from . import encode as encoding
@@ -18,7 +18,7 @@ from . import tts
 from .mix import mix
 from .music import mood_music
 from .subtitles import Cue, cue_per_frame, make_cues, render_overlays, write_srt
-from .transitions import check_clips, check_transitions, timeline_frames
+from .transitions import MorphFn, check_clips, check_transitions, default_morph, timeline_frames, uses_morph
 
 SAMPLE_RATE = 48000
 
@@ -36,13 +36,15 @@ class Video:
     sample_rate: int
     cues: list[Cue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)  # seconds: tts, music, mix, subtitles, encode
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: tts, music, mix, subtitles, encode[, morph]
+    transitions: list[dict] = field(default_factory=list)   # per shot after the first: how it is entered
 
 
 def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Storyboard, plan: ScenePlan, output: str | Path, *,
             audio: bool = True, narration: str = "auto", subtitles: str = "srt", seed: int = 0,
             progress: Callable[[float], None] | None = None, watermark=None,
-            finalize: Callable[[Path], None] | None = None, encoder: dict | None = None) -> Video:
+            finalize: Callable[[Path], None] | None = None, encoder: dict | None = None,
+            morph: MorphFn | None = None) -> Video:
     """Join the shots' clips (a list, or an iterator that makes them one by one while the earlier
     ones are encoded) on the plan's timeline and write the finished video to `output` (.mp4),
     with its subtitles as an .srt of the same stem beside it (unless subtitles="none").
@@ -52,7 +54,9 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
     DependencyMissing instead; "off" keeps the music only. subtitles="burn" also draws the cues
     into the frames. `watermark` (a synthesis.watermark.Watermarker) marks every finished frame;
     `finalize(temp_path)` runs on the complete MP4 before it is renamed into place (the C2PA
-    signature). `encoder`: keyword arguments for encode.encode (x264 `preset`, `crf`).
+    signature). `encoder`: keyword arguments for encode.encode (x264 `preset`, `crf`). `morph`
+    makes the frames of "morph" transitions (default: the shipped VAE's; DependencyMissing,
+    before anything is written, when torch is not installed).
     """
     # 1. Check inputs (before anything is written)
     check_modes(narration, subtitles)
@@ -74,6 +78,15 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
                                 "(apt-get install espeak-ng), so the narration cannot be spoken")
     warnings: list[str] = []
     timings: dict[str, float] = {}
+    morph_load_s = 0.0
+    if uses_morph(plan):     # loaded now: a missing torch or checkpoint fails before any work
+        t0 = time.perf_counter()
+        if morph is None:
+            require_morph()
+            morph = default_morph()
+        morph = _timed(morph, timings)
+        morph_load_s = time.perf_counter() - t0
+        timings["morph"] += morph_load_s
     fps, n_frames = plan.fps, plan.total_frames
     total_s = n_frames / fps
     shot_starts_s = [f / fps for f in plan.shot_start_frames()]
@@ -118,7 +131,7 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
 
     # 5. Encode: frames streamed from the timeline (subtitles burned on the way), then the SRT
     t0 = time.perf_counter()
-    frames = timeline_frames(clips, plan)
+    frames = timeline_frames(clips, plan, morph)
     if overlays:
         frames = _burn(frames, overlays, cue_per_frame(cues, n_frames, fps))
     if watermark is not None:    # last, so the mark covers the burned subtitles too
@@ -134,11 +147,38 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
         except BaseException:
             output.unlink(missing_ok=True)   # no video without the subtitles it was asked with
             raise
-    timings["encode"] = time.perf_counter() - t0
+    # The morph runs inside the frame stream: its time is its own, not the encoder's.
+    timings["encode"] = time.perf_counter() - t0 - (timings.get("morph", 0.0) - morph_load_s)
 
     return Video(path=output, srt_path=srt_path, duration_s=total_s, n_frames=n_frames, fps=fps,
                  width=plan.width, height=plan.height, audio=final_mix, sample_rate=SAMPLE_RATE,
-                 cues=cues, warnings=warnings, timings=timings)
+                 cues=cues, warnings=warnings, timings=timings, transitions=transitions_made(plan, morph))
+
+
+def transitions_made(plan: ScenePlan, morph: MorphFn | None = None) -> list[dict]:
+    """How each shot after the first is entered: {shot, transition, frames[, model]}."""
+    out = []
+    for i, shot in enumerate(plan.shots[1:], start=2):
+        entry = {"shot": i, "transition": shot.transition, "frames": shot.transition_frames}
+        if shot.transition == "morph" and shot.transition_frames:
+            entry["model"] = getattr(morph, "name", None)
+        out.append(entry)
+    return out
+
+
+class _timed:
+    """A morph that adds its seconds to timings["morph"] and keeps its name."""
+
+    def __init__(self, morph: MorphFn, timings: dict[str, float]):
+        self.morph, self.timings, self.name = morph, timings, getattr(morph, "name", None)
+        timings.setdefault("morph", 0.0)
+
+    def __call__(self, tail, head, alphas):
+        t0 = time.perf_counter()
+        try:
+            return self.morph(tail, head, alphas)
+        finally:
+            self.timings["morph"] += time.perf_counter() - t0
 
 
 def _burn(frames: Iterator[np.ndarray], overlays, which: np.ndarray) -> Iterator[np.ndarray]:

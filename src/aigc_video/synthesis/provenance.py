@@ -31,7 +31,7 @@ from ..errors import DependencyMissing, InputError
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = IPTC + "trainedAlgorithmicMedia"
 ALGORITHMIC = IPTC + "algorithmicMedia"
-LEARNED_ENGINES = ("flow",)
+LEARNED_ENGINES = ("flow", "gan", "vae")
 ASSERTION = "org.aigc-video.generation"
 CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
 # A manifest that fails only because its signer is not on this machine's trust list is still
@@ -189,8 +189,10 @@ def model_hashes(engine: str) -> dict[str, str]:
     """sha256 of each shipped checkpoint file of a learned engine; {} for the scene engine."""
     if engine not in LEARNED_ENGINES:
         return {}
-    folder = CHECKPOINTS / engine
-    return {p.name: _sha256(str(p), p.stat().st_mtime) for p in sorted(folder.glob("*.safetensors"))}
+    files = sorted((CHECKPOINTS / engine).glob("*.safetensors"))
+    if not any(p.name == "vae.safetensors" for p in files):   # gan and vae decode with the flow model's VAE
+        files.append(CHECKPOINTS / "flow" / "vae.safetensors")
+    return {p.name: _sha256(str(p), p.stat().st_mtime) for p in files if p.exists()}
 
 
 def generation_manifest(*, title: str, engine: str, prompt: str | None, watermark: str | None,

@@ -1,11 +1,13 @@
-"""The joined timeline: shots one after another, cut or crossfaded, produced frame by frame."""
+"""The joined timeline: shots one after another, cut, crossfaded or morphed, produced frame by frame."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
 from ..errors import InputError
+from ..modes import require_morph
 from ..scene.sceneplan import ScenePlan
 
 
@@ -59,13 +61,32 @@ def blend(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
     return acc.astype(np.uint8)
 
 
-def timeline_frames(clips: Iterable[np.ndarray], plan: ScenePlan) -> Iterator[np.ndarray]:
+# morph(tail, head, alphas) -> frames: the outgoing shot's last n frames and the incoming shot's
+# first n, (n, H, W, 3) uint8 each, and the incoming shot's weight per frame -> (n, H, W, 3) uint8.
+MorphFn = Callable[[np.ndarray, np.ndarray, list[float]], np.ndarray]
+
+
+def uses_morph(plan: ScenePlan) -> bool:
+    return any(s.transition == "morph" and s.transition_frames for s in plan.shots)
+
+
+@functools.lru_cache(maxsize=1)
+def default_morph() -> MorphFn:
+    """The shipped VAE's morph (loaded once per process; DependencyMissing without torch)."""
+    require_morph()
+    from .morph import Morpher
+    return Morpher.from_checkpoint()
+
+
+def timeline_frames(clips: Iterable[np.ndarray], plan: ScenePlan,
+                    morph: MorphFn | None = None) -> Iterator[np.ndarray]:
     """Yield the plan.total_frames frames of the joined video, (H, W, 3) uint8 each, in order.
 
     Shot i starts at plan.shot_start_frames()[i]; where it overlaps the previous shot (its
-    transition_frames), the two are blended with a linear crossfade. `clips` may be a lazy
-    iterator: each clip is taken (and checked) only when the timeline reaches it, so an engine
-    can make shot i + 1 while shot i is being encoded.
+    transition_frames), the two are blended with a linear crossfade, or for a "morph" shot made
+    by `morph` (default: the shipped VAE's, `synthesis.morph`). `clips` may be a lazy iterator:
+    each clip is taken (and checked) only when the timeline reaches it, so an engine can make
+    shot i + 1 while shot i is being encoded.
     """
     n_shots = len(plan.shots)
     prev = None
@@ -76,9 +97,14 @@ def timeline_frames(clips: Iterable[np.ndarray], plan: ScenePlan) -> Iterator[np
         check_clip(i, clip, plan)
         overlap_in = plan.shots[i].transition_frames
         overlap_out = plan.shots[i + 1].transition_frames if i + 1 < n_shots else 0
+        alphas = [crossfade_alpha(k, overlap_in) for k in range(overlap_in)]
+        morphed = None
+        if overlap_in and plan.shots[i].transition == "morph":
+            morph = morph or default_morph()
+            morphed = morph(prev[len(prev) - overlap_in:], clip[:overlap_in], alphas)
         for k in range(len(clip) - overlap_out):
             if k < overlap_in:   # the previous shot's last frames fade out under this one
-                yield blend(prev[len(prev) - overlap_in + k], clip[k], crossfade_alpha(k, overlap_in))
+                yield morphed[k] if morphed is not None else blend(prev[len(prev) - overlap_in + k], clip[k], alphas[k])
             else:
                 yield clip[k]
         prev = clip

@@ -5,6 +5,8 @@ runs/NAME/checkpoints/step_000400/
     ema.safetensors + ema.json         its exponential moving average (what gets shipped)
     train_state.safetensors            optimizer moments, generator states
     state.json                         step, recipe config, optimizer hyper-parameters, extra state
+    <other>.safetensors + <other>.json a second network and its optimizer's moments in train_state
+                                       (the GAN's discriminator), when the recipe has one
 A checkpoint folder is written under a temporary name and renamed when complete; the last K are kept.
 """
 from __future__ import annotations
@@ -65,7 +67,8 @@ def optimizer_from_tensors(optimizer: torch.optim.Optimizer, tensors: dict[str, 
 
 def save_checkpoint(run_dir: str | os.PathLike, step: int, model: nn.Module, ema: nn.Module,
                     optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator],
-                    config: dict, extra: dict | None = None, keep_last: int = 3) -> Path:
+                    config: dict, extra: dict | None = None, keep_last: int = 3,
+                    others: dict[str, tuple[nn.Module, torch.optim.Optimizer]] | None = None) -> Path:
     from safetensors.torch import save_file
     root = Path(run_dir) / "checkpoints"
     final = root / f"step_{step:06d}"
@@ -78,8 +81,14 @@ def save_checkpoint(run_dir: str | os.PathLike, step: int, model: nn.Module, ema
     tensors, optim_meta = optimizer_to_tensors(optimizer)
     for name, gen in generators.items():
         tensors[f"generator.{name}"] = gen.get_state()
+    other_meta = {}
+    for name, (module, other_optimizer) in (others or {}).items():
+        save_component(module, tmp, name, {"step": step})
+        other_tensors, other_meta[name] = optimizer_to_tensors(other_optimizer)
+        tensors.update({f"{name}.{k}": v for k, v in other_tensors.items()})
     save_file(tensors, str(tmp / "train_state.safetensors"))
-    state = {"step": step, "config": config, "optimizer": optim_meta, "extra": extra or {}}
+    state = {"step": step, "config": config, "optimizer": optim_meta, "extra": extra or {},
+             "other_optimizers": other_meta}
     (tmp / "state.json").write_text(json.dumps(state, indent=2))
     if final.exists():
         shutil.rmtree(final)
@@ -90,7 +99,8 @@ def save_checkpoint(run_dir: str | os.PathLike, step: int, model: nn.Module, ema
 
 
 def load_checkpoint(folder: str | os.PathLike, model: nn.Module, ema: nn.Module,
-                    optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator]) -> dict:
+                    optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator],
+                    others: dict[str, tuple[nn.Module, torch.optim.Optimizer]] | None = None) -> dict:
     """Restore weights, optimizer and generators in place; returns state.json's content."""
     from safetensors.torch import load_file
     folder = Path(folder)
@@ -104,11 +114,17 @@ def load_checkpoint(folder: str | os.PathLike, model: nn.Module, ema: nn.Module,
     optimizer_from_tensors(optimizer, tensors, state["optimizer"])
     for name, gen in generators.items():
         gen.set_state(tensors[f"generator.{name}"])
+    for name, (module, other_optimizer) in (others or {}).items():
+        module.load_state_dict(load_component(folder, name)[0].state_dict())
+        prefix = f"{name}."
+        optimizer_from_tensors(other_optimizer, {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)},
+                               state["other_optimizers"][name])
     return state
 
 
 def resume_step(run_dir: str | os.PathLike, resume: str | None, model: nn.Module, ema: nn.Module,
-                optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator]) -> int:
+                optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator],
+                others: dict[str, tuple[nn.Module, torch.optim.Optimizer]] | None = None) -> int:
     """The step to start from: 0 without `resume`; else restore "latest" in run_dir (0 when the run
     has no checkpoint yet) or the named checkpoint folder, in place, and return its step."""
     if not resume:
@@ -116,7 +132,7 @@ def resume_step(run_dir: str | os.PathLike, resume: str | None, model: nn.Module
     folder = latest_checkpoint(run_dir) if resume == "latest" else Path(resume)
     if folder is None:
         return 0
-    return load_checkpoint(folder, model, ema, optimizer, generators)["step"]
+    return load_checkpoint(folder, model, ema, optimizer, generators, others)["step"]
 
 
 def export_for_engine(checkpoint: str | os.PathLike, vae_dir: str | os.PathLike, out_dir: str | os.PathLike,

@@ -110,6 +110,23 @@ class RunLog:
         grid = frames.permute(0, 2, 1, 3, 4).reshape(n * h, t * w, c)
         self.writer.add_image(tag, grid.numpy(), step, dataformats="HWC")
 
+    def grid(self, tag: str, step: int, images: torch.Tensor, columns: int = 4) -> Path:
+        """images (N, H, W, 3) uint8 -> one grid (`columns` wide, as the design's 4 x 4 sample grid),
+        written to TensorBoard and as samples/<tag>_<step>.png in the run folder."""
+        from PIL import Image
+        n, h, w, c = images.shape
+        rows = -(-n // columns)
+        canvas = torch.zeros(rows * h, columns * w, c, dtype=torch.uint8)
+        for i in range(n):
+            r, k = divmod(i, columns)
+            canvas[r * h:(r + 1) * h, k * w:(k + 1) * w] = images[i]
+        if self.writer:
+            self.writer.add_image(tag, canvas.numpy(), step, dataformats="HWC")
+        path = self.run_dir / "samples" / f"{tag.replace('/', '_')}_{step:06d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(canvas.numpy()).save(path)
+        return path
+
     def close(self) -> None:
         self.bar.close()
         self.jsonl.close()

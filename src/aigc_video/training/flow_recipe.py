@@ -20,13 +20,13 @@ import torch
 from ..data.layout import decoder_layout, latent_layout
 from ..models.flow_dit import FlowDiT, FlowDiTConfig
 from ..models.io import load_component, save_component
-from ..models.text_encoder import TextEmbedding
 from ..sampling import sample_latents
 from .checkpoint import resume_step, save_checkpoint
 from ..models.precision import autocast
-from ..models.tensors import to_uint8_frames, to_video_tensor
+from ..models.tensors import to_uint8_frames
 from .common import RunLog, lr_at, make_ema, update_ema
 from .data_source import prepare_clips
+from .latent_data import encode_captions, encode_latents
 from .distributed import NullLog
 from .distributed import setup as setup_distributed
 
@@ -38,21 +38,6 @@ def sample_times(n: int, generator: torch.Generator, uniform_share: float = 0.0)
     t = torch.sigmoid(torch.randn(n, generator=generator))
     pick = torch.rand(n, generator=generator) < uniform_share
     return torch.where(pick, torch.rand(n, generator=generator), t)
-
-
-@torch.no_grad()
-def encode_latents(vae, frames, device, batch: int = 32) -> torch.Tensor:
-    """uint8 clips -> scaled latent means (N, C, t, h, w)."""
-    out = []
-    for i in range(0, len(frames), batch):
-        mean, _ = vae.encode(to_video_tensor(frames[i:i + batch]).to(device))
-        out.append(mean.cpu() * vae.config.scaling)
-    return torch.cat(out)
-
-
-def encode_captions(captions: list[str], encoder=None) -> TextEmbedding:
-    from ..models.text_encoder import shared_text_encoder
-    return (encoder or shared_text_encoder()).encode(captions)
 
 
 def train_flow(config: dict, resume: str | None = None, progress: bool = True) -> dict:

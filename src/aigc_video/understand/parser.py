@@ -7,8 +7,8 @@ all of them) and
 - is merged into the previous shot when it only adds to it (a motion where there was none, a
   colour, a speed, a setting): its words join the narration and the shot's duration;
 - becomes a new shot that carries the previous subjects and setting over when it gives them a
-  different motion (a shot shows one motion per subject), or when a [cut]/[crossfade] directive
-  stands before it.
+  different motion (a shot shows one motion per subject), or when a [cut]/[crossfade]/[morph]
+  directive stands before it.
 """
 from __future__ import annotations
 
@@ -39,12 +39,16 @@ class _ShotSource:
         self.tokens, self.moods = tokens, moods
 
 
-def parse(text: str, assets: str | None = None) -> Storyboard:
+def parse(text: str, assets: str | None = None, transition: str = "crossfade") -> Storyboard:
     """Understand a prompt or script. Nouns outside the vocabulary are looked up in the material
-    library, and in the user's own folder `assets` first. Raises InputError on empty text, text
-    over `limits.MAX_TEXT_CHARS` characters, or more than `limits.MAX_SHOTS` shots."""
+    library, and in the user's own folder `assets` first. `transition` (vocab.TRANSITIONS) enters
+    every shot after the first that has no [cut]/[crossfade]/[morph] directive of its own. Raises
+    InputError on empty text, text over `limits.MAX_TEXT_CHARS` characters, more than
+    `limits.MAX_SHOTS` shots, or an unknown transition."""
     # 1. Check the input
     limits.check_text(text)
+    if transition not in vocab.TRANSITIONS:
+        raise InputError(f"transition {transition!r} is unknown; choose one of {', '.join(vocab.TRANSITIONS)}")
     warnings: list[str] = []
     world = OpenWorld(assets)
     # 2. Split into sentences (comments, directives and markup handled)
@@ -64,9 +68,9 @@ def parse(text: str, assets: str | None = None) -> Storyboard:
         _resolve_unknown_words(reading, local, world)
         prev = shots[-1] if shots else None
         if prev is not None and not reading.own_subjects and reading.opens_with_reference:
-            n = _continue(shots, notes, sentence, tokens, reading)
+            n = _continue(shots, notes, sentence, tokens, reading, transition)
         else:
-            shots.append(_new_shot(sentence, tokens, reading, local, world))
+            shots.append(_new_shot(sentence, tokens, reading, local, world, transition))
             notes.append(_ShotSource(tokens, list(reading.moods)))
         warnings.extend(f"shot {n}: {w}" for w in local + reading.notes)
         if len(shots) > limits.MAX_SHOTS:
@@ -218,7 +222,7 @@ def _map_word_scored(word: str, category: str, warnings: list[str],
 
 
 def _new_shot(sentence: script.Sentence, tokens: list[Token], reading: Reading,
-              warnings: list[str], world: OpenWorld) -> Shot:
+              warnings: list[str], world: OpenWorld, transition: str) -> Shot:
     subjects = [_subject(d, warnings, world) for d in world.merge_riders(reading.own_subjects)]
     if len(subjects) > limits.MAX_SUBJECTS:
         dropped = ", ".join(s.kind for s in subjects[limits.MAX_SUBJECTS:])
@@ -231,7 +235,7 @@ def _new_shot(sentence: script.Sentence, tokens: list[Token], reading: Reading,
     return Shot(text=sentence.text, subjects=subjects, setting=_setting(reading), mood=mood,
                 narration=sentence.text, duration_s=spoken_seconds(sentence.text),
                 language=detect_language(sentence.text),
-                transition=sentence.transition or "crossfade")
+                transition=sentence.transition or transition)
 
 
 def _subject(draft: SubjectDraft, warnings: list[str], world: OpenWorld) -> Subject:
@@ -275,7 +279,7 @@ def _setting(reading: Reading, base: Setting | None = None) -> Setting:
 # ---- continuations -------------------------------------------------------------------------
 
 def _continue(shots: list[Shot], notes: list[_ShotSource], sentence: script.Sentence,
-              tokens: list[Token], reading: Reading) -> int:
+              tokens: list[Token], reading: Reading, transition: str) -> int:
     """Fold a continuation into the previous shot, or start a shot that carries its subjects
     over; returns the number of the shot it went into."""
     prev = shots[-1]
@@ -291,7 +295,7 @@ def _continue(shots: list[Shot], notes: list[_ShotSource], sentence: script.Sent
         shot.text = shot.narration = sentence.text
         shot.duration_s = spoken_seconds(sentence.text)
         shot.language = detect_language(sentence.text)
-        shot.transition = sentence.transition or "crossfade"
+        shot.transition = sentence.transition or transition
         mood, said = mood_of(sentence.text, tokens, reading.moods)
         shot.mood = mood if said else shot.mood
         shots.append(shot)

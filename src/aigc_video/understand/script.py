@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from .. import vocab
 
-# "[cut]" / "[crossfade]" alone on a line set the transition into the next shot.
+# "[cut]" / "[crossfade]" / "[morph]" alone on a line set the transition into the next shot
+# (vocab.TRANSITIONS), in English and Chinese scripts alike.
 _DIRECTIVE_RE = re.compile(r"^\[\s*([A-Za-z_ -]+?)\s*\]$")
 _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*•·]+|\(?\d{1,3}[.)、]|\(?[a-zA-Z][.)])\s+")
 # "Shot 3:", "Scene 2 -", "镜头1：", "场景一：" at the start of a line.

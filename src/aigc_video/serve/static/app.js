@@ -57,6 +57,7 @@ function readForm() {
     audio,
     narration: audio && $("narration").checked ? "auto" : "off",
     subtitles: $("subtitles").value,
+    transition: $("transition").value,
     max_duration_s: Number($("max-duration").value),
   };
 }

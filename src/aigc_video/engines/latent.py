@@ -1,0 +1,204 @@
+"""What the learned engines share: a generator of video-VAE latents, conditioned on the shot's
+caption and layout, decoded by the VAE and upscaled. Each engine (flow, gan, vae) says only how
+one window of latent frames is sampled (`sample_window`).
+
+Shots longer than the model's native clip are continued window by window: each new window is
+sampled with the last latent frame(s) of the previous one given as clean context (every model was
+trained for this), so motion carries on instead of looping. All latent frames of a shot are then
+decoded together (the decoder is convolutional in time), so no seam is left by the decoder either.
+
+Upscaler: a mild unsharp mask at the native size (amount 0.5, Gaussian sigma 0.5 native pixels),
+which restores the edge contrast the bicubic kernel spreads, then bicubic
+(torch.nn.functional.interpolate, on uint8 frames: see `upscale`) to the requested size. A
+requested aspect ratio other than the native one is reached by stretching.
+
+Frame rate: the models were trained at one frame rate (12 fps); a shot planned at another is
+sampled at the native rate (its tracks retimed, so objects move per frame as in training) and each
+output frame shows the latest native frame at or before its time. At 24 fps this halves the work;
+motion then has 12 distinct steps per second.
+
+Precision: sampling and decoding run under bf16 autocast on CPUs with bf16 instructions (AMX or
+AVX512-BF16; `precision="auto"`), where a clip takes half the time and the suites score the same
+(MODEL_CARD.md); fp32 elsewhere, or when asked for.
+
+Checkpoint folder: `<name>.json` + `<name>.safetensors` (the generator) and the video VAE it
+generates for, `vae.json` + `vae.safetensors`, in the same folder or, for the shipped engines that
+share the flow model's VAE, in the flow folder (the generator's JSON records the VAE's scaling, and
+a folder whose VAE differs is refused).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..scene.sceneplan import ShotPlan
+
+CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+def load_generator(folder: Path, name: str, recipe: str):
+    """(generator, its metadata, the VAE) from a checkpoint folder; clear errors for what is missing."""
+    from ..models.io import load_component
+    if not (folder / f"{name}.json").exists():
+        raise InputError(f"{name} checkpoint {str(folder)!r} has no {name}.json; train one with "
+                         f"`aigc-video train {recipe} --config configs/{recipe}_cpu.yaml`")
+    model, meta = load_component(folder, name)
+    vae_folder = folder if (folder / "vae.json").exists() else CHECKPOINTS / "flow"
+    vae, _ = load_component(vae_folder, "vae")
+    scaling = meta.get("vae_scaling")
+    if scaling is not None and abs(float(scaling) - vae.config.scaling) > 1e-6 * abs(scaling):
+        raise InputError(f"{name} checkpoint {str(folder)!r} was trained on a VAE with latent scaling {scaling}, "
+                         f"but {str(vae_folder)!r} holds one with {vae.config.scaling}: put the matching vae.* beside it")
+    return model, meta, vae
+
+
+class LatentEngine:
+    name = "latent"
+    component = ""       # the generator's file name in the checkpoint folder
+    recipe = ""          # the `aigc-video train` recipe that makes it
+    model_label = "generator"    # what the cost report calls the network ...
+    flops_method = "forward"     # ... and the method of it whose FLOPs are counted
+
+    def __init__(self, checkpoint: str | os.PathLike | None = None, use_layout: bool = True, context_frames: int = 1,
+                 sharpen: float = 0.5, threads: int = 0, precision: str = "auto"):
+        import torch
+        if precision not in ("auto", "fp32", "bf16"):
+            raise InputError(f"precision {precision!r} must be 'auto', 'fp32' or 'bf16'")
+        if precision == "auto":   # bf16 where the CPU has bf16 instructions: 2x faster, same scores
+            from ..models.precision import cpu_has_fast_bf16
+            precision = "bf16" if cpu_has_fast_bf16() else "fp32"
+        self.precision = precision
+        folder = Path(checkpoint) if checkpoint is not None else CHECKPOINTS / self.name
+        self.model, self.meta, self.vae = load_generator(folder, self.component, self.recipe)
+        if not 1 <= context_frames < self.latent_frames:
+            raise InputError(f"context_frames {context_frames} must be in 1..{self.latent_frames - 1}")
+        if threads > 0:
+            torch.set_num_threads(threads)
+        self.use_layout, self.context_frames, self.sharpen = use_layout, context_frames, sharpen
+        self.ft, self.fs = self.vae.config.time_factor, self.vae.config.space_factor
+        self.layout_factor = self.vae.config.decoder_layout_factor
+        c = self.model.config
+        if hasattr(c, "latent_width"):   # a transformer's grid is fixed by its config
+            self.native_w, self.native_h = c.latent_width * self.fs, c.latent_height * self.fs
+        else:                            # a convolutional one draws at the size it was trained at
+            self.native_w, self.native_h = (int(v) for v in self.meta["size"])
+        self.window = self.latent_frames * self.ft          # native clip length in frames
+
+    @property
+    def latent_frames(self) -> int:
+        return int(self.model.config.latent_frames)
+
+    def sample_window(self, text, layout, generator, context, context_mask):
+        """One window of latent frames (1, C, latent_frames, h, w) for the caption `text`
+        (a TextEmbedding), the window's layout (1, 4, latent_frames, h, w) or None, and, after the
+        first window, context latents with context_mask (1, latent_frames) True on the frames given."""
+        raise NotImplementedError
+
+    def latents(self, shot: ShotPlan):
+        """Sample all latent frames of a shot: (1, C, n_latent, h, w), and the per-frame layout
+        (1, n_latent * ft, 4, h', w') at the decoder's layout resolution (None without layout)."""
+        import torch
+
+        from ..data.layout import latent_layout, rasterize_layout
+        from ..models.text_encoder import shared_text_encoder
+        nf = self.latent_frames
+        # 1. Conditions: caption tokens, layout per latent frame over the whole shot.
+        text = shared_text_encoder().encode([shot.caption])
+        new_per_window = nf - self.context_frames
+        n_latent = max(nf, -(-shot.n_frames // self.ft))
+        n_windows = 1 + max(0, -(-(n_latent - nf) // new_per_window))
+        n_latent = nf + (n_windows - 1) * new_per_window
+        layout = frames = None
+        if self.use_layout:
+            # at the decoder's resolution (the finer one); the model reads it averaged per latent cell
+            frames = rasterize_layout(shot, self.native_w, self.native_h, self.layout_factor)   # (T, 4, h', w')
+            pad = n_latent * self.ft - len(frames)
+            frames = np.concatenate([frames, np.repeat(frames[-1:], pad, axis=0)]) if pad > 0 else frames
+            frames = frames[None, :n_latent * self.ft]
+            layout = latent_layout(frames, self.ft, self.vae.config.layout_fold)   # (1, 4, n_latent, h, w)
+        # 2. Windows: the first from noise, each next one continuing from the last context frames.
+        g = torch.Generator().manual_seed(int(shot.seed))
+        z_all = None
+        for w in range(n_windows):
+            start = w * new_per_window
+            lay = None if layout is None else layout[:, :, start:start + nf]
+            context = context_mask = None
+            if w:
+                context = torch.zeros_like(z_all[:, :, :nf])
+                context[:, :, :self.context_frames] = z_all[:, :, start:start + self.context_frames]
+                context_mask = torch.arange(nf)[None] < self.context_frames
+            z = self.sample_window(text, lay, g, context, context_mask)
+            if z_all is None:   # float32 whatever the autocast: later windows continue from it
+                z_all = torch.zeros(*z.shape[:2], n_latent, *z.shape[3:])
+            z_all[:, :, start:start + nf] = z.float()
+        return z_all, frames
+
+    def generate(self, shot: ShotPlan, width: int, height: int, fps: int) -> np.ndarray:
+        import torch
+
+        from ..data.layout import decoder_layout
+        native, pick = retime(shot, fps, int(self.meta.get("fps", fps)))
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            z, layout = self.latents(native)
+            layout = None if layout is None else decoder_layout(self.vae, layout, z.device, self.layout_factor)
+            video = self.vae.decode(z.float() / self.vae.config.scaling, layout).float()  # (1, 3, T, h, w)
+            # Upscale each native frame once, then repeat it: at 24 fps every frame is shown twice.
+            video = video[0, :, :int(pick[-1]) + 1].transpose(0, 1)                       # (n_native, 3, h, w)
+            return upscale(video, height, width, self.sharpen).numpy()[pick]               # (n_frames, H, W, 3)
+
+
+def retime(shot: ShotPlan, fps: int, native_fps: int) -> tuple[ShotPlan, np.ndarray]:
+    """The shot as planned at `native_fps`, and for each of its `fps` frames the index of the
+    native frame it shows (the latest at or before its time). Per-frame tracks and camera paths
+    are sampled at the native frames' times."""
+    if fps == native_fps:
+        return shot, np.arange(shot.n_frames)
+    n_native = max(1, int(np.ceil(shot.n_frames * native_fps / fps)))
+    # floor: an output frame shows the latest native frame at or before its time (held, not blended)
+    src = np.minimum(np.floor(np.arange(n_native) * fps / native_fps + 1e-9).astype(int), shot.n_frames - 1)
+    pick = np.minimum(np.floor(np.arange(shot.n_frames) * native_fps / fps + 1e-9).astype(int), n_native - 1)
+
+    def sample(values: list[float]) -> list[float]:
+        return [values[i] for i in src] if values else values
+    objects = [dataclasses.replace(o, track=dataclasses.replace(
+        o.track, **{f.name: sample(getattr(o.track, f.name)) for f in dataclasses.fields(o.track)}))
+        for o in shot.objects]
+    camera = dataclasses.replace(shot.camera, pan_x=sample(shot.camera.pan_x), zoom=sample(shot.camera.zoom))
+    return dataclasses.replace(shot, n_frames=n_native, objects=objects, camera=camera), pick
+
+
+def upscale(frames, height: int, width: int, sharpen: float = 0.5):
+    """(T, 3, h, w) in [-1, 1] -> uint8 (T, height, width, 3): an unsharp mask, then bicubic.
+
+    The frames become uint8 at the native size and are upscaled as uint8: torch's uint8 bicubic
+    kernel is about 9x faster than float32's, and no float frame at the output size is made
+    (converting one to uint8 cost more than the interpolation itself; a 720p shot took 2.8 s,
+    now 1.3 s). The result is within 2/255 of upscaling in float32 and rounding after
+    (tests/test_models_flow_engine.py), except beside saturated colours: the sharpened overshoot
+    past white or black is clipped before the interpolation instead of after (on a white fish
+    in space, 0.3% of pixels differ by more than 1/255, at most by 28).
+
+    The mask (amount `sharpen`, Gaussian sigma 0.5 native pixels, i.e. half the scale factor in
+    output pixels) is applied before upscaling: both steps are linear filters, so the order barely
+    changes the result (0.6/255 on average), and at the native size the mask is nearly free (44
+    frames to 640x360: 1.2 s -> 0.15 s for the whole upscale)."""
+    import torch
+    import torch.nn.functional as F
+
+    from ..models.tensors import to_uint8
+    h, w = frames.shape[-2:]
+    if sharpen > 0 and (h, w) != (height, width) and max(height / h, width / w) >= 1:
+        k = torch.exp(-0.5 * (torch.arange(-1.0, 2.0, dtype=frames.dtype) / 0.5) ** 2)
+        k = k / k.sum()
+        c = frames.shape[1]
+        blurred = F.conv2d(F.pad(frames, (1, 1, 0, 0), mode="replicate"), k.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+        blurred = F.conv2d(F.pad(blurred, (0, 0, 1, 1), mode="replicate"), k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+        frames = frames + sharpen * (frames - blurred)
+    small = to_uint8(frames)
+    if (h, w) != (height, width):
+        small = F.interpolate(small, size=(height, width), mode="bicubic", align_corners=False)
+    return small.permute(0, 2, 3, 1)

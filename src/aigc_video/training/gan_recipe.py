@@ -1,0 +1,204 @@
+"""Recipe: adversarial distillation of the flow model into VideoGAN, a one-step generator.
+
+The game (Sauer et al. 2023, "Adversarial Diffusion Distillation", in the flow model's latent space):
+- teacher targets: for a fixed set of training conditions (caption, layout, and for a share
+  `p_context` the first latent frame(s) given clean, as in video continuation) and seeded noise,
+  the flow model's own sampler, at the engine's settings (4 guided steps), gives the latent clip
+  the generator should land on from that noise. Computed once (about 4 minutes on 2 cores) and
+  cached in the run folder;
+- the generator starts as the flow network (models/gan.py) and is trained on
+  distill x weighted MSE to the teacher's target (objects weighed up, as in the flow recipe)
+  + adv_weight x the hinge generator loss, once the discriminator has had `adv_start` steps;
+- the discriminator (frame head + video head, spectral norm, caption projection) sees real
+  training clips' latents with their own conditions against the generator's samples, hinge loss,
+  plus an R1 penalty on the real ones every `r1_every` steps (lazy regularisation, StyleGAN2);
+- the EMA generator is what ships, stored in float16.
+Every `sample_every` steps a 4 x 4 grid of generated frames (16 validation captions and layouts,
+each clip's middle frame) goes to TensorBoard and to samples/ in the run folder.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from ..errors import InputError
+from ..models.gan import DiscriminatorConfig, VideoDiscriminator, VideoGAN
+from ..models.io import load_component, save_component
+from ..models.precision import autocast, pick_device
+from ..sampling import sample_latents
+from .checkpoint import resume_step, save_checkpoint
+from .common import RunLog, lr_at, make_ema, set_threads, update_ema
+from .gan_loss import hinge_d_loss, hinge_g_loss, r1_penalty, weighted_mse
+from .latent_data import LatentSet, latent_dataset, log_minutes, preview_frames
+
+
+def context_masks(n: int, frames: int, p_context: float, max_frames: int, generator: torch.Generator) -> torch.Tensor:
+    """(n, frames) bool: for a share p_context of the n clips, the first 1..max_frames latent frames."""
+    use = torch.rand(n, generator=generator) < p_context
+    count = torch.randint(1, max_frames + 1, (n,), generator=generator)
+    return (torch.arange(frames)[None] < count[:, None]) & use[:, None]
+
+
+@torch.no_grad()
+def teacher_targets(teacher, data: LatentSet, config: dict, device, progress: bool = True) -> dict[str, torch.Tensor]:
+    """{index, noise, context_mask, target} for `n_pairs` training clips picked by the seed; the
+    targets are the teacher's samples from that noise under the clip's conditions."""
+    from tqdm import tqdm
+    t = config["teacher"]
+    g = torch.Generator().manual_seed(int(config["seed"]) + 2)
+    n = min(int(config["n_pairs"]), len(data))
+    index = torch.randperm(len(data), generator=g)[:n]
+    noise = torch.randn((n, *data.latents.shape[1:]), generator=g)
+    mask = context_masks(n, data.latents.shape[2], config["p_context"], config["max_context_frames"], g)
+    target = torch.empty_like(noise)
+    batch = int(t.get("batch", 32))
+    for start in tqdm(range(0, n, batch), desc="teacher", unit="batch", disable=not progress):
+        sl = slice(start, start + batch)
+        idx = index[sl]
+        m = mask[sl].to(device)
+        context = data.latents[idx].to(device) * m[:, None, :, None, None]
+        with autocast(device):
+            z = sample_latents(teacher, data.text[idx].to(device), data.layouts[idx].to(device), noise[sl].to(device),
+                               int(t["steps"]), guidance=float(t["guidance"]), context=context, context_mask=m,
+                               guidance_rescale=float(t.get("guidance_rescale", 0.0)))
+        target[sl] = z.float().cpu()
+    return {"index": index, "noise": noise, "context_mask": mask, "target": target}
+
+
+def cached_teacher_targets(run_dir: Path, teacher, data: LatentSet, config: dict, device, progress: bool) -> dict:
+    """teacher_targets, read from the run folder when the same teacher settings made them before."""
+    from safetensors.torch import load_file, save_file
+    key = json.dumps({k: config[k] for k in ("teacher", "n_pairs", "seed", "p_context", "max_context_frames")},
+                     sort_keys=True)
+    path, meta_path = run_dir / "teacher_targets.safetensors", run_dir / "teacher_targets.json"
+    if path.exists() and meta_path.exists() and meta_path.read_text() == key:
+        return load_file(str(path))
+    pairs = teacher_targets(teacher, data, config, device, progress)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in pairs.items()}, str(path))
+    meta_path.write_text(key)
+    return pairs
+
+
+def train_gan(config: dict, resume: str | None = None, progress: bool = True) -> dict:
+    # 1. Setup: threads, device, seeds; the teacher and its VAE; data -> latents; teacher targets.
+    set_threads(int(config.get("threads", 0)))
+    device = pick_device()
+    run_dir = Path(config["run_dir"])
+    seed = int(config["seed"])
+    torch.manual_seed(seed)
+    teacher_dir = Path(config["teacher"]["dir"])
+    if not (teacher_dir / "flow.json").exists():
+        raise InputError(f"teacher.dir {str(teacher_dir)!r} has no flow.json: the GAN is distilled from a trained flow model")
+    teacher, teacher_meta = load_component(teacher_dir, "flow")
+    vae, _ = load_component(teacher_dir, "vae")
+    teacher, vae = teacher.to(device).requires_grad_(False), vae.to(device).requires_grad_(False)
+    data, val = latent_dataset(config["data"], vae, device, progress)
+    pairs = cached_teacher_targets(run_dir, teacher, data, config, device, progress)
+
+    # 2. Networks: the generator starts as the teacher; the discriminator from scratch.
+    gen = VideoGAN(teacher.config).to(device)
+    gen.load_state_dict(teacher.state_dict())
+    del teacher
+    disc = VideoDiscriminator(DiscriminatorConfig(latent_channels=data.latents.shape[1],
+                                                  **config.get("discriminator", {}))).to(device)
+    ema = make_ema(gen)
+    # beta1 = 0: momentum makes the two-player game oscillate (as in BigGAN and StyleGAN2)
+    opt_g = torch.optim.Adam(gen.parameters(), lr=config["lr_g"], betas=(0.0, 0.99))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=config["lr_d"], betas=(0.0, 0.99))
+    gens = {"data": torch.Generator().manual_seed(seed), "noise": torch.Generator().manual_seed(seed + 1)}
+    steps, batch = int(config["steps"]), int(config["batch_size"])
+    others = {"discriminator": (disc, opt_d)}
+
+    # 3. Resume.
+    start = resume_step(run_dir, resume, gen, ema, opt_g, gens, others)
+
+    # 4. Train: one discriminator step, then one generator step.
+    log = RunLog(run_dir, steps, start, "train gan", progress)
+    fg_weight, adv_weight = float(config.get("fg_weight", 0.0)), float(config["adv_weight"])
+    n_pairs = len(pairs["index"])
+    gen.train()
+    disc.train()
+    for step in range(start, steps):
+        t0 = time.time()
+        for opt, lr in ((opt_g, config["lr_g"]), (opt_d, config["lr_d"])):
+            for group in opt.param_groups:
+                group["lr"] = lr_at(step, lr, config["warmup"], steps)
+        pick = torch.randint(n_pairs, (batch,), generator=gens["data"])
+        idx = pairs["index"][pick]
+        noise, target = pairs["noise"][pick].to(device), pairs["target"][pick].to(device)
+        mask = pairs["context_mask"][pick].to(device)
+        text, layout = data.text[idx].to(device), data.layouts[idx].to(device)
+        context = data.latents[idx].to(device) * mask[:, None, :, None, None]
+        real_idx = torch.randint(len(data), (batch,), generator=gens["data"])
+        real, real_layout = data.latents[real_idx].to(device), data.layouts[real_idx].to(device)
+        real_pooled = data.text.pooled[real_idx].to(device)
+        adversarial = step >= int(config["adv_start"])
+
+        # 4a. Discriminator: real clips with their conditions against the generator's samples.
+        scalars = {}
+        if adversarial:
+            with torch.no_grad(), autocast(device):
+                fake = gen.generate(noise, text.tokens, text.mask, text.pooled, layout, context, mask)
+            r1 = int(config["r1_every"]) > 0 and step % int(config["r1_every"]) == 0
+            real_in = real.detach().requires_grad_(r1)
+            with autocast(device):
+                real_f, real_v = disc(real_in, real_layout, real_pooled)
+                fake_f, fake_v = disc(fake.float(), layout, text.pooled)
+            loss_d = hinge_d_loss(real_f.float(), fake_f.float()) + hinge_d_loss(real_v.float(), fake_v.float())
+            if r1:   # lazy R1: every r1_every steps, scaled up by it
+                penalty = r1_penalty(real_f.float().sum(1) + real_v.float(), real_in)
+                loss_d = loss_d + 0.5 * config["r1_gamma"] * int(config["r1_every"]) * penalty
+                scalars["r1"] = penalty.item()
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+            scalars.update(loss_d=loss_d.item(), d_real=real_v.float().mean().item(), d_fake=fake_v.float().mean().item())
+
+        # 4b. Generator: land on the teacher's sample, and be judged real.
+        with autocast(device):
+            fake = gen.generate(noise, text.tokens, text.mask, text.pooled, layout, context, mask)
+        weight = (~mask).float()[:, None, :, None, None] * (1.0 + fg_weight * layout[:, 3:4])
+        distill = weighted_mse(fake, target, weight)
+        loss = float(config["distill_weight"]) * distill
+        if adversarial:
+            disc.requires_grad_(False)
+            with autocast(device):
+                gen_f, gen_v = disc(fake.float(), layout, text.pooled)
+            disc.requires_grad_(True)
+            adv = hinge_g_loss(gen_f.float()) + hinge_g_loss(gen_v.float())
+            loss = loss + adv_weight * adv
+            scalars["loss_g_adv"] = adv.item()
+        opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(gen.parameters(), config["grad_clip"])
+        opt_g.step()
+        update_ema(ema, gen, config["ema_decay"] if step >= config["warmup"] else 0.0)
+        done = step + 1
+        log.step(done, {"loss": loss.item()}, batch / (time.time() - t0))
+        if done % config["log_every"] == 0 or done == steps:
+            log.scalars(done, {"loss": loss.item(), "distill": distill.item(), "grad_norm": float(grad_norm),
+                               "lr_g": opt_g.param_groups[0]["lr"], **scalars})
+        if config["sample_every"] and (done % config["sample_every"] == 0 or done == steps) and len(val):
+            def sample(shape, text, layout):
+                noise = torch.randn(shape, generator=torch.Generator().manual_seed(0)).to(device)
+                return ema.generate(noise, text.tokens, text.mask, text.pooled, layout)
+            log.grid("samples/grid", done, preview_frames(sample, ema, vae, val, config, device))
+            gen.train()
+        if done % config["checkpoint_every"] == 0 or done == steps:
+            save_checkpoint(run_dir, done, gen, ema, opt_g, gens, config, keep_last=config["keep_last"], others=others)
+    log.close()
+
+    # 5. Export: the EMA generator in float16, with what the engine needs to read it.
+    final = run_dir / "final"
+    info = {"recipe": config, "steps": steps, "fps": config["data"]["fps"], "size": config["data"]["size"],
+            "n_frames": config["data"]["n_frames"], "teacher_step": teacher_meta.get("steps"),
+            "vae_scaling": vae.config.scaling}
+    save_component(ema.cpu(), final, "gan", info, dtype=torch.float16)
+    save_component(vae.cpu(), final, "vae", {"scaling": vae.config.scaling})
+    result = {"steps": steps, "train_minutes": round(log_minutes(run_dir), 1)}
+    (final / "gan_result.json").write_text(json.dumps(result, indent=2))
+    return result
