@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_engines import compare_engines  # noqa: E402
+from engine_suites import compare_engines  # noqa: E402
 from machine import describe  # noqa: E402
 
 from aigc_video.data.layout import rasterize_layout  # noqa: E402

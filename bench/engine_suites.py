@@ -1,4 +1,4 @@
-"""What the bench scripts that judge engines share: an evaluation result as one flat row, and the
+"""What the bench scripts that judge engines share (bench/engine_suites.py): an evaluation result as one flat row, and the
 same suites run through several engines in one process, written as one JSON report."""
 from __future__ import annotations
 

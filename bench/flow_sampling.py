@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_engines import accuracy_row  # noqa: E402
+from engine_suites import accuracy_row  # noqa: E402
 
 
 def parse_grid(text: str, default_rescale: float) -> list[tuple[str, int, float, float]]:

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_engines import compare_engines  # noqa: E402
+from engine_suites import compare_engines  # noqa: E402
 from machine import describe  # noqa: E402
 
 from aigc_video.engines.render import RenderEngine  # noqa: E402

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_engines import accuracy_row  # noqa: E402
+from engine_suites import accuracy_row  # noqa: E402
 
 from aigc_video.training.checkpoint import checkpoint_dirs, export_for_engine
 

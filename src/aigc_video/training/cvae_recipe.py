@@ -104,8 +104,9 @@ def train_cvae(config: dict, resume: str | None = None, progress: bool = True) -
     final = run_dir / "final"
     info = {"recipe": config, "steps": steps, "fps": config["data"]["fps"], "size": config["data"]["size"],
             "n_frames": config["data"]["n_frames"], "vae_scaling": vae.config.scaling}
+    result = {"steps": steps, "train_minutes": round(log_minutes(run_dir), 1)}
+    info["train_minutes"] = result["train_minutes"]
     save_component(ema.cpu(), final, "cvae", info, dtype=torch.float16)
     save_component(vae.cpu(), final, "vae", {"scaling": vae.config.scaling})
-    result = {"steps": steps, "train_minutes": round(log_minutes(run_dir), 1)}
     (final / "cvae_result.json").write_text(json.dumps(result, indent=2))
     return result
