@@ -2,6 +2,7 @@
 
 1. `read_picture(path)` checks and decodes the file once (skia's codecs: PNG, JPEG, WebP, GIF,
    BMP; EXIF orientation applied) and returns a `PictureRef` (path, sha256, size) for the plan.
+   `decode_picture(data, label)` is the same check on bytes (the job service's uploads).
 2. The planner gives a picture shot no props of its own and a `picture_camera`: a slow push-in
    (zoom 1 -> 1.08) drifting the way the prompt's subjects move. Its first frame is the identity,
    so the video opens on the picture itself.
@@ -44,8 +45,6 @@ def read_picture(path: str | os.PathLike) -> PictureRef:
 
 def _decode(path: str) -> tuple[np.ndarray, PictureRef]:
     """-> ((H, W, 3) uint8 RGB, its PictureRef). Transparent pixels come out over black."""
-    import skia
-
     p = Path(path)
     if not p.is_file():
         raise InputError(f"image {path!r} does not exist or is not a file")
@@ -56,28 +55,37 @@ def _decode(path: str) -> tuple[np.ndarray, PictureRef]:
         data = p.read_bytes()
     except OSError as e:
         raise InputError(f"image {path!r} cannot be read: {e.strerror}") from None
+    rgb = decode_picture(data, f"image {path!r}")
+    ref = PictureRef(path=str(p), sha256=hashlib.sha256(data).hexdigest(), width=rgb.shape[1], height=rgb.shape[0])
+    return rgb, ref
+
+
+def decode_picture(data: bytes, label: str) -> np.ndarray:
+    """Fully decode the encoded picture `data` -> (H, W, 3) uint8 RGB, EXIF orientation applied;
+    InputError starting with `label` (what to call the picture) when it is not a picture, is over
+    the pixel limits (checked from the header, before decoding) or is damaged."""
+    import skia
+
     sk_data = skia.Data.MakeWithCopy(data)   # kept alive while the codec reads it
     try:
         codec = skia.Codec.MakeFromData(sk_data) if data else None
     except RuntimeError:   # skia-python raises where C++ returns null: not a format it knows
         codec = None
     if codec is None:
-        raise InputError(f"image {path!r} is not a picture skia can read (PNG, JPEG, WebP, GIF or BMP)")
+        raise InputError(f"{label} is not a picture skia can read (PNG, JPEG, WebP, GIF or BMP)")
     info = codec.getInfo()
     w, h = info.width(), info.height()
     if max(w, h) > MAX_PICTURE_SIDE or w * h > MAX_PICTURE_PIXELS:
-        raise InputError(f"image {path!r} is {w}x{h} ({w * h / 1e6:.1f} megapixels), over the limit "
+        raise InputError(f"{label} is {w}x{h} ({w * h / 1e6:.1f} megapixels), over the limit "
                          f"{MAX_PICTURE_SIDE} px a side and {MAX_PICTURE_PIXELS / 1e6:.0f} megapixels")
     if w < 1 or h < 1:
-        raise InputError(f"image {path!r} has no pixels ({w}x{h})")
+        raise InputError(f"{label} has no pixels ({w}x{h})")
     rgba = np.empty((h, w, 4), np.uint8)
     want = skia.ImageInfo.Make(w, h, skia.ColorType.kRGBA_8888_ColorType, skia.AlphaType.kPremul_AlphaType)
     result = codec.getPixels(want, rgba, rgba.strides[0])
     if result != skia.Codec.Result.kSuccess:
-        raise InputError(f"image {path!r} is damaged or incomplete ({skia.Codec.ResultToString(result)})")
-    rgb = _orient(np.ascontiguousarray(rgba[..., :3]), codec.getOrigin())   # premultiplied: over black
-    ref = PictureRef(path=str(p), sha256=hashlib.sha256(data).hexdigest(), width=rgb.shape[1], height=rgb.shape[0])
-    return rgb, ref
+        raise InputError(f"{label} is damaged or incomplete ({skia.Codec.ResultToString(result)})")
+    return _orient(np.ascontiguousarray(rgba[..., :3]), codec.getOrigin())   # premultiplied: over black
 
 
 def _orient(rgb: np.ndarray, origin) -> np.ndarray:

@@ -20,15 +20,20 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from .. import limits
 from ..engines import ENGINES
 from ..errors import InputError
+from ..scene.picture import MAX_PICTURE_PIXELS, MAX_PICTURE_SIDE
 from .pool import WorkerPool
 from .schema import JobRequest, describe_error
 from .security import TOKEN_COOKIE, Guard, check_bind, token_matches
-from .store import DB_FILE, DONE, INTERRUPTED, TERMINAL, JobStore, QueueFull, job_folder
+from .store import (CANCELLED, DB_FILE, DONE, INTERRUPTED, PICTURE_SUFFIXES, QUEUED, TERMINAL, JobStore,
+                    QueueFull, clear_outputs, input_picture, job_folder)
+from .upload import (MAX_UPLOAD_BYTES, OPENAPI_BODY, UploadRefused, check_picture, parse_request, queue_with_picture,
+                     read_form, read_picture_part, sweep_orphans)
 
 STATIC = Path(__file__).parent / "static"
 FILES = {  # name in the URL -> (media type, download suffix)
@@ -41,6 +46,7 @@ ERR = {"model": dict}  # responses documented in the OpenAPI schema: {"detail": 
 NOT_FOUND = {404: {**ERR, "description": "no job with this id"}}
 NOT_READY = {**NOT_FOUND, 409: {**ERR, "description": "the job is not done (yet)"},
              410: {**ERR, "description": "the file changed on disk since it was verified"}}
+IMAGE_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}  # what uploads may be
 EVENT_POLL_S = 0.2
 KEEPALIVE_S = 15.0
 
@@ -110,9 +116,14 @@ def create_app(settings: Settings) -> FastAPI:
         lock = DataDirLock(data_dir)
         lock.acquire()
         store = JobStore(data_dir / DB_FILE)
-        # 2. No worker runs yet: jobs still `running` were cut off; their files are partial.
+        # 2. No worker runs yet: jobs still `running` were cut off; their files are partial (a
+        #    re-queued job keeps its uploaded picture). Then folders that no job owns any more.
         for job in store.recover(settings.requeue_interrupted):
-            shutil.rmtree(job_folder(data_dir, job.id), ignore_errors=True)
+            if settings.requeue_interrupted:
+                clear_outputs(job_folder(data_dir, job.id))
+            else:
+                shutil.rmtree(job_folder(data_dir, job.id), ignore_errors=True)
+        sweep_orphans(store, data_dir)
         # 3. Start the workers.
         pool = WorkerPool(store, data_dir, settings.workers, settings.cancel_grace_s)
         pool.start()
@@ -144,6 +155,11 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError):
         return JSONResponse({"detail": str(exc), "errors": [{"field": "body", "message": str(exc)}]}, 422)
+
+    @app.exception_handler(UploadRefused)
+    async def upload_refused(request: Request, exc: UploadRefused):
+        return JSONResponse({"detail": str(exc), "errors": [{"field": exc.field, "message": str(exc)}]},
+                            exc.status)
 
     @app.exception_handler(QueueFull)
     async def queue_full(request: Request, exc: QueueFull):
@@ -178,7 +194,10 @@ def create_app(settings: Settings) -> FastAPI:
             "limits": {"max_text_chars": limits.MAX_TEXT_CHARS, "min_side": limits.MIN_SIDE,
                        "max_side": limits.MAX_SIDE, "max_pixels": limits.MAX_PIXELS,
                        "min_fps": limits.MIN_FPS, "max_fps": limits.MAX_FPS,
-                       "max_seed": limits.MAX_SEED, "max_video_seconds": limits.MAX_VIDEO_SECONDS},
+                       "max_seed": limits.MAX_SEED, "max_video_seconds": limits.MAX_VIDEO_SECONDS,
+                       "max_upload_bytes": MAX_UPLOAD_BYTES, "max_picture_pixels": MAX_PICTURE_PIXELS,
+                       "max_picture_side": MAX_PICTURE_SIDE},
+            "image_types": list(IMAGE_TYPES.values()),
             "defaults": JobRequest.model_construct().model_dump(exclude={"text"}),
             "max_queued": settings.max_queued, "workers": settings.workers,
         }
@@ -193,6 +212,36 @@ def create_app(settings: Settings) -> FastAPI:
                          429: {**ERR, "description": "the queue is full"}})
     def submit(body: JobRequest, request: Request):
         job = store_of(request).submit(body.model_dump(), settings.max_queued)
+        return JSONResponse(job.to_api(), 201, headers={"Location": f"/api/jobs/{job.id}"})
+
+    @app.post("/api/jobs/with-image", status_code=201,
+              summary="Queue a video made from a picture (multipart: request + image)",
+              responses={403: {**ERR, "description": "a request from another site"},
+                         413: {**ERR, "description": f"the image is over {MAX_UPLOAD_BYTES} bytes"},
+                         415: {**ERR, "description": "the body is not multipart/form-data"},
+                         422: {**ERR, "description": "a bad request, or an image that is not a PNG, "
+                                                     "JPEG or WebP picture within the limits"},
+                         429: {**ERR, "description": "the queue is full"}},
+              openapi_extra=OPENAPI_BODY)
+    async def submit_with_image(request: Request):
+        # 1. Read the form with the body capped (413), the request as POST /api/jobs takes it (422).
+        form = await read_form(request)
+        try:
+            unknown = sorted(set(form) - {"request", "image"})
+            if unknown:
+                raise UploadRefused(422, unknown[0], f"{unknown[0]} is not a part of an image job "
+                                                     "(the parts are request and image)")
+            try:
+                body = parse_request(form.get("request"))
+            except ValidationError as e:
+                raise RequestValidationError(e.errors()) from None
+            data, filename = await read_picture_part(form.get("image"))
+        finally:
+            await form.close()   # the spooled temp file of the image part
+        # 2. Decode the picture with the CLI's limits; 3. only then write it and queue the job.
+        image = await run_in_threadpool(check_picture, data, filename)
+        job = await run_in_threadpool(queue_with_picture, store_of(request), data_dir,
+                                      {**body.model_dump(), "image": image}, data, settings.max_queued)
         return JSONResponse(job.to_api(), 201, headers={"Location": f"/api/jobs/{job.id}"})
 
     @app.get("/api/jobs", summary="Recent jobs, newest first")
@@ -212,7 +261,10 @@ def create_app(settings: Settings) -> FastAPI:
         job = job_or_404(request, job_id)
         if job.finished:
             raise HTTPException(409, f"job {job_id} is already {job.state}; there is nothing to cancel")
-        return store_of(request).cancel(job_id).to_api()
+        after = store_of(request).cancel(job_id)
+        if job.state == QUEUED and after.state == CANCELLED:  # no worker took it: its upload goes
+            shutil.rmtree(job_folder(data_dir, job_id), ignore_errors=True)
+        return after.to_api()
 
     @app.get("/api/jobs/{job_id}/events", summary="Server-sent events: the job on every change",
              responses=NOT_FOUND)
@@ -272,5 +324,19 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/jobs/{job_id}/thumbnail", summary="A JPEG of the middle frame", responses=NOT_READY)
     def job_thumbnail(job_id: str, request: Request):
         return job_file(request, job_id, "thumbnail", False)
+
+    @app.get("/api/jobs/{job_id}/image", summary="The picture uploaded with the job, while it keeps "
+             "its files (queued, running or done)", responses=NOT_FOUND)
+    def job_image(job_id: str, request: Request):
+        job = job_or_404(request, job_id)
+        image = job.request.get("image")
+        if image is None:
+            raise HTTPException(404, f"job {job_id} was made without a picture")
+        path = input_picture(job_folder(data_dir, job.id), image["format"])
+        if not path.is_file():
+            raise HTTPException(404, f"the picture of job {job_id} is no longer stored (the job is {job.state})")
+        return FileResponse(path, media_type=IMAGE_TYPES[image["format"]],
+                            filename=f"aigc-video-{job.id}-picture{PICTURE_SUFFIXES[image['format']]}",
+                            content_disposition_type="inline")
 
     return app

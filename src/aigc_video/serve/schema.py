@@ -76,7 +76,8 @@ def describe_error(error: dict) -> dict:
         reason = (error.get("ctx") or {}).get("error", "")
         return {"field": "body", "message": f"the request body is not valid JSON ({reason})"}
     if error.get("type") == "extra_forbidden":
-        return {"field": field, "message": f"{field} is not a field of a job request"}
+        hint = "; send a picture as a file to POST /api/jobs/with-image" if field == "image" else ""
+        return {"field": field, "message": f"{field} is not a field of a job request{hint}"}
     if error.get("type") == "missing":
         return {"field": field, "message": f"{field} is required"}
     if msg.startswith(field.split(".")[-1]) or msg.startswith("size") or msg.startswith("text"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import sqlite3
 import threading
 import time
@@ -28,6 +29,29 @@ DB_FILE = "jobs.sqlite3"
 def job_folder(data_dir: str | Path, job_id: str) -> Path:
     """Where a job's files live; built from a stored id, never from a client's path."""
     return Path(data_dir) / "jobs" / job_id
+
+
+# A job's folder: its outputs, and under INPUT_DIR what was uploaded with it (the picture). The
+# input outlives a new attempt (the worker clears only the outputs) and goes with the job's files.
+INPUT_DIR = "input"
+PICTURE_SUFFIXES = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}  # format -> stored name's suffix
+
+
+def input_picture(folder: Path, fmt: str) -> Path:
+    """The stored picture of a job: a fixed name chosen by the server, never the client's."""
+    return folder / INPUT_DIR / f"picture{PICTURE_SUFFIXES[fmt]}"
+
+
+def clear_outputs(folder: Path) -> None:
+    """Empty a job's folder for a new attempt, keeping its input; create it if missing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in folder.iterdir():
+        if entry.name == INPUT_DIR and entry.is_dir() and not entry.is_symlink():
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -167,9 +191,10 @@ class JobStore:
 
     # --- the web server's side -------------------------------------------------------------
 
-    def submit(self, request: dict, max_queued: int) -> Job:
-        """Queue a job, or raise QueueFull; the count and the insert are one statement."""
-        job_id = new_job_id()
+    def submit(self, request: dict, max_queued: int, job_id: str | None = None) -> Job:
+        """Queue a job, or raise QueueFull; the count and the insert are one statement. `job_id`:
+        one from `new_job_id()` whose folder the caller has already filled (an upload)."""
+        job_id = job_id or new_job_id()
         cur = self.db.execute(
             "INSERT INTO jobs (id, state, request, created_at) SELECT ?, ?, ?, ? "
             "WHERE (SELECT COUNT(*) FROM jobs WHERE state = ?) < ?",
@@ -184,6 +209,10 @@ class JobStore:
     def list(self, limit: int = 50) -> list[Job]:
         rows = self.db.execute("SELECT * FROM jobs ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
         return [Job.from_row(r) for r in rows]
+
+    def states(self) -> dict[str, str]:
+        """{job id: state} of every job: which folders on disk still belong to a job."""
+        return dict(self.db.execute("SELECT id, state FROM jobs").fetchall())
 
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..atomic import write_bytes_atomic
 from ..errors import InputError
-from .store import DB_FILE, Job, JobGone, JobStore, job_folder
+from .store import DB_FILE, Job, JobGone, JobStore, clear_outputs, input_picture, job_folder
 
 PROGRESS_EVERY_S = 0.15  # at most this often a progress write per job (each is an fsync'd commit)
 THUMBNAIL_WIDTH = 320
@@ -78,13 +78,19 @@ def generate(store: JobStore, job: Job, worker_id: str, folder: Path) -> dict:
     from ..pipeline import Pipeline
 
     req = job.request
-    # 1. A fresh folder: whatever an earlier attempt left there is not this run's output.
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    # 1. A fresh folder: whatever an earlier attempt left there is not this run's output; the
+    #    uploaded picture (checked before the job was queued) stays, at the name the server chose.
+    clear_outputs(folder)
+    image = None
+    if req.get("image") is not None:
+        image = input_picture(folder, req["image"]["format"])
+        if not image.is_file():
+            raise InputError(f"the picture uploaded with job {job.id} is no longer stored; submit it again")
     pipeline = Pipeline(engine=req["engine"], size=(req["width"], req["height"]), fps=req["fps"],
                         seed=req["seed"], audio=req["audio"], narration=req["narration"],
                         subtitles=req["subtitles"], quality=req.get("quality"),
-                        transition=req.get("transition", "crossfade"))
+                        transition=req.get("transition", "crossfade"),
+                        image=str(image) if image is not None else None)
 
     # 2. Parse and plan first (fast) so the page can show the storyboard while frames render.
     storyboard, _ = pipeline.plan(req["text"])
