@@ -99,3 +99,61 @@ def test_type_a_prompt_and_watch_the_video_play(tmp_path, browser):
         assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
         if os.access(SCREENSHOT_COPY.parent, os.W_OK):
             shutil.copyfile(shot, SCREENSHOT_COPY)
+
+
+def test_choose_a_picture_preview_it_and_make_a_video_from_it(tmp_path, browser):
+    import hashlib
+
+    import numpy as np
+    from PIL import Image
+
+    y, x = np.mgrid[0:150, 0:200]
+    rgb = np.stack([x, y, (x + y) // 2], -1).astype(np.uint8)
+    path = tmp_path / "pic.png"
+    Image.fromarray(rgb).save(path)
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with ServerProcess(data_dir) as server:
+        browser.get(server.url + "/")
+        wait = WebDriverWait(browser, 90, poll_frequency=0.05)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#engine option"))
+        assert browser.find_element(By.ID, "image").get_attribute("accept") == "image/png,image/jpeg,image/webp"
+
+        # 1. Choose the picture: a small preview with its size appears.
+        browser.find_element(By.ID, "image").send_keys(str(path))
+        wait.until(lambda d: d.execute_script("const p = document.getElementById('image-preview');"
+                                              "return p.complete && p.naturalWidth === 200"))
+        assert "200×150" in browser.find_element(By.ID, "image-info").text
+        assert browser.find_element(By.ID, "image-box").is_displayed()
+
+        # 2. Make the video: the job carries the picture, byte for byte.
+        browser.find_element(By.ID, "text").send_keys("A red ball bounces to the right.")
+        Select(browser.find_element(By.ID, "size")).select_by_value("320x180")
+        Select(browser.find_element(By.ID, "quality")).select_by_value("12")
+        browser.find_element(By.ID, "submit").click()
+        wait.until(lambda d: d.find_element(By.ID, "job-state").text.lower() in ("done", "failed"))
+        assert browser.find_element(By.ID, "job-state").text.lower() == "done", \
+            browser.find_element(By.ID, "job-error").text
+        first_id = browser.execute_script("return state.current.id")
+        image = server.client.get(f"/api/jobs/{first_id}").json()["request"]["image"]
+        assert image["name"] == "pic.png" and image["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert "from pic.png" in browser.find_element(By.ID, "job-title").text
+        wait.until(lambda d: d.execute_script("const p = document.getElementById('job-picture');"
+                                              "return !p.hidden && p.complete && p.naturalWidth === 200"))
+
+        # 3. "Run again" sends the server's stored copy of the picture with the next seed.
+        browser.find_element(By.ID, "rerun").click()
+        wait.until(lambda d: d.execute_script("return state.current.id") != first_id)
+        again = server.client.get(f"/api/jobs/{browser.execute_script('return state.current.id')}").json()
+        assert again["request"]["seed"] == 1 and again["request"]["image"]["sha256"] == image["sha256"]
+
+        # 4. Removing the picture: the next job is made without one.
+        browser.find_element(By.ID, "image-clear").click()
+        assert not browser.find_element(By.ID, "image-box").is_displayed()
+        assert browser.execute_script("return state.image === null && document.getElementById('image').value === ''")
+        second_id = again["id"]
+        browser.find_element(By.ID, "submit").click()
+        wait.until(lambda d: d.execute_script("return state.current.id") != second_id)
+        plain = server.client.get(f"/api/jobs/{browser.execute_script('return state.current.id')}").json()
+        assert "image" not in plain["request"]
+        assert not browser.find_element(By.ID, "job-picture").is_displayed()

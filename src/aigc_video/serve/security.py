@@ -22,8 +22,8 @@ from ..errors import InputError
 TOKEN_COOKIE = "aigc_video_token"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-PAGE_HEADERS = [  # for the studio page and its static files
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; media-src 'self'; "
+PAGE_HEADERS = [  # for the studio page and its static files (blob: images: the preview of a picture to upload)
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data: blob:; media-src 'self'; "
                                  b"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
     (b"x-frame-options", b"DENY"),
 ]

@@ -47,10 +47,16 @@ async function start() {
                el("td", "muted", p.description || ""));
     table.append(row);
   }
+  const upload = spec.paths["/api/jobs/with-image"];
+  const image = upload && upload.post.requestBody.content["multipart/form-data"].schema.properties.image;
   document.getElementById("request").replaceChildren(table,
     el("p", "muted", "Bad values get 422 with a message naming the field and the limit; a full queue gets 429; " +
        "a request from another site gets 403; with an access token set, every /api call needs " +
-       "Authorization: Bearer <token>."));
+       "Authorization: Bearer <token>."),
+    ...(image ? [el("p", "", "A video from a picture: POST /api/jobs/with-image as multipart/form-data, the part " +
+       "request holding this JSON and the part image a file (" + image.description + "), e.g. " +
+       "curl -F 'request={\"text\": \"A cat walks left.\"}' -F image=@cat.png URL/api/jobs/with-image. " +
+       "An image over the size limit gets 413, one that is not such a picture 422.")] : []));
 }
 
 start();

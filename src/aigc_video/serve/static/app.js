@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 const TERMINAL = new Set(["done", "failed", "cancelled", "interrupted"]);
 // What each engine is, in the picker (MODEL_CARD.md compares them); unknown names show as they are.
 const ENGINE_LABELS = { flow: "flow · learned model", render: "render · procedural, exact" };
-const state = { options: null, current: null, source: null, shownVideo: null };
+const state = { options: null, current: null, source: null, shownVideo: null, image: null };
 
 // --- small helpers ------------------------------------------------------------------------
 
@@ -23,7 +23,9 @@ function el(tag, attrs = {}, ...children) {
 
 async function api(method, path, body) {
   const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body;  // the browser sets multipart/form-data with its boundary
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -62,11 +64,20 @@ function readForm() {
   };
 }
 
-async function submit(request) {
+// A job with a picture goes to /api/jobs/with-image as multipart (request JSON + image file).
+async function submit(request, image) {
   $("form-error").textContent = "";
   $("submit").disabled = true;
   try {
-    const job = await api("POST", "/api/jobs", request);
+    let job;
+    if (image) {
+      const form = new FormData();
+      form.append("request", JSON.stringify(request));
+      form.append("image", image, image.name || "picture");
+      job = await api("POST", "/api/jobs/with-image", form);
+    } else {
+      job = await api("POST", "/api/jobs", request);
+    }
     openJob(job);
     refreshGallery();
   } catch (e) {
@@ -74,6 +85,54 @@ async function submit(request) {
   } finally {
     $("submit").disabled = false;
   }
+}
+
+// The picture: checked here against the server's limits for a quick message (the server checks
+// again, and decodes it), shown as a small preview.
+function choosePicture(file) {
+  const box = $("image-box");
+  const preview = $("image-preview");
+  if (preview.src) URL.revokeObjectURL(preview.src);
+  preview.removeAttribute("src");
+  state.image = null;
+  box.hidden = true;
+  $("form-error").textContent = "";
+  if (!file) return;
+  const opts = state.options || {};
+  const types = opts.image_types || ["image/png", "image/jpeg", "image/webp"];
+  const maxBytes = opts.limits ? opts.limits.max_upload_bytes : Infinity;
+  let problem = null;
+  if (!types.includes(file.type)) problem = `${file.name} is not a PNG, JPEG or WebP picture`;
+  else if (file.size > maxBytes) {
+    problem = `${file.name} is ${(file.size / 2 ** 20).toFixed(1)} MiB, over the limit of ${Math.floor(maxBytes / 2 ** 20)} MiB`;
+  }
+  if (problem) {
+    $("form-error").textContent = problem;
+    $("image").value = "";
+    return;
+  }
+  state.image = file;
+  $("image-info").textContent = `${file.name} · ${Math.ceil(file.size / 1024)} KB`;
+  preview.onload = () => {
+    $("image-info").textContent = `${file.name} · ${preview.naturalWidth}×${preview.naturalHeight} · ${Math.ceil(file.size / 1024)} KB`;
+  };
+  preview.src = URL.createObjectURL(file);
+  box.hidden = false;
+}
+
+// Run a job again with another seed; a job made from a picture sends the server's stored copy.
+async function rerun(job) {
+  const { image, ...request } = job.request;
+  request.seed = (request.seed + 1) % (2 ** 31);
+  $("seed").value = request.seed;
+  if (!image) return submit(request);
+  const response = await fetch(`/api/jobs/${job.id}/image`, { credentials: "same-origin" });
+  if (!response.ok) {
+    $("job-error").textContent = "This job's picture is no longer stored (its files go when a job fails or is cancelled): choose it again above.";
+    return;
+  }
+  const blob = await response.blob();
+  return submit(request, new File([blob], image.name, { type: blob.type }));
 }
 
 // --- the current job ----------------------------------------------------------------------
@@ -114,7 +173,18 @@ function follow(id) {
 
 function renderJob(job) {
   const req = job.request;
-  $("job-title").textContent = `${req.width}×${req.height} · ${req.fps} fps · seed ${req.seed}`;
+  $("job-title").textContent = `${req.width}×${req.height} · ${req.fps} fps · seed ${req.seed}` +
+    (req.image ? ` · from ${req.image.name}` : "");
+  const picture = $("job-picture");
+  const keepsFiles = job.state === "done" || !TERMINAL.has(job.state);  // a failed job's files are gone
+  if (req.image && keepsFiles) {
+    if (picture.dataset.job !== job.id) { picture.dataset.job = job.id; picture.src = `/api/jobs/${job.id}/image`; }
+    picture.hidden = false;
+  } else {
+    picture.hidden = true;
+    picture.removeAttribute("src");
+    delete picture.dataset.job;
+  }
   const badge = $("job-state");
   badge.textContent = job.cancel_requested && job.state === "running" ? "cancelling" : job.state;
   badge.className = `badge state-${job.state}`;
@@ -241,17 +311,14 @@ async function start() {
   $("text").addEventListener("input", () => { $("char-count").textContent = $("text").value.length; });
   $("audio").addEventListener("change", () => { $("narration").disabled = !$("audio").checked; });
   $("dice").addEventListener("click", () => { $("seed").value = Math.floor(Math.random() * 1e6); });
-  $("job-form").addEventListener("submit", (ev) => { ev.preventDefault(); submit(readForm()); });
+  $("image").addEventListener("change", () => choosePicture($("image").files[0]));
+  $("image-clear").addEventListener("click", () => { $("image").value = ""; choosePicture(null); });
+  $("job-form").addEventListener("submit", (ev) => { ev.preventDefault(); submit(readForm(), state.image); });
   $("cancel").addEventListener("click", async () => {
     if (!state.current) return;
     try { renderJob(await api("DELETE", `/api/jobs/${state.current.id}`)); } catch (e) { $("job-error").textContent = e.message; }
   });
-  $("rerun").addEventListener("click", () => {
-    if (!state.current) return;
-    const request = { ...state.current.request, seed: (state.current.request.seed + 1) % (2 ** 31) };
-    $("seed").value = request.seed;
-    submit(request);
-  });
+  $("rerun").addEventListener("click", () => { if (state.current) rerun(state.current); });
   await refreshGallery();
   const match = location.hash.match(/job=([0-9a-f]+)/);
   if (match) {
