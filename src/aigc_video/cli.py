@@ -83,6 +83,17 @@ def add_common(p: argparse.ArgumentParser) -> None:
                         "(default crossfade; morph interpolates the video VAE's latents and needs the ml extra)")
 
 
+def add_model_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", metavar="PATH", default=None,
+                   help="a learned engine's checkpoint folder, e.g. a fine-tune's runs/NAME/final "
+                        "(default: the shipped weights); needs --engine flow, gan or vae")
+
+
+def engine_options(args: argparse.Namespace) -> dict:
+    """The engine's keyword arguments from --model (Pipeline.check refuses one for render)."""
+    return {"checkpoint": args.model} if args.model is not None else {}
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from .cost_command import generate_settings
     from .pipeline import Pipeline
@@ -91,7 +102,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     pipeline = Pipeline(engine=args.engine, **generate_settings(args), seed=args.seed,
                         audio=not args.no_audio, narration=args.narration, subtitles=args.subtitles,
                         assets=args.assets, image=args.image, transition=args.transition,
-                        **pipeline_options(args))
+                        engine_options=engine_options(args), **pipeline_options(args))
     progress, close = stage_progress()
     try:
         result = pipeline.generate(text, args.output, progress=progress, keep_frames=False)
@@ -141,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--output", default="out.mp4", help="output .mp4 (an .srt and .report.json go beside it)")
     g.add_argument("--engine", default=DEFAULT_ENGINE,
                    help="frame engine: render (procedural, the default) | flow | gan | vae (learned; MODEL_CARD.md compares them)")
+    add_model_argument(g)
     g.add_argument("--no-audio", action="store_true", help="no narration and no music")
     g.add_argument("--narration", default="auto", choices=("auto", "require", "off"),
                    help="auto: speak if espeak-ng is installed, else warn; require: fail without it")

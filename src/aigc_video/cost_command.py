@@ -31,14 +31,15 @@ def generate_settings(args: argparse.Namespace) -> dict:
 
 
 def register(subparsers) -> None:
-    from .cli import add_common
+    from .cli import add_common, add_model_argument
     from .engines import DEFAULT_ENGINE
     p = subparsers.add_parser("cost", help="what a video costs: time, CPU, memory, FLOPs, energy, dollars",
                               description="Print the cost table of a report (REPORT.json), or make the "
                                           "video of TEXT / --script FILE and print its cost table.")
     add_common(p)
     p.add_argument("-o", "--output", default=None, help="keep the video made (default: a temporary folder)")
-    p.add_argument("--engine", default=DEFAULT_ENGINE, help="render | flow")
+    p.add_argument("--engine", default=DEFAULT_ENGINE, help="render | flow | gan | vae")
+    add_model_argument(p)
     p.add_argument("--json", action="store_true", help="print the cost section as JSON")
     add_generate_arguments(p)
     p.set_defaults(func=cmd_cost)
@@ -67,11 +68,11 @@ def read_report(path: Path) -> dict:
 
 
 def make_video(args: argparse.Namespace) -> dict:
-    from .cli import read_text
+    from .cli import engine_options, read_text
     from .pipeline import Pipeline
     text = read_text(args)
     pipeline = Pipeline(engine=args.engine, seed=args.seed, assets=args.assets, image=args.image,
-                        transition=args.transition, **generate_settings(args))
+                        transition=args.transition, engine_options=engine_options(args), **generate_settings(args))
     if args.output:
         return pipeline.generate(text, args.output, keep_frames=False).report
     with tempfile.TemporaryDirectory(prefix="aigc-video-cost-") as folder:

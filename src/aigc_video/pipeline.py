@@ -12,7 +12,7 @@ import numpy as np
 from . import limits
 from .atomic import write_text_atomic
 from .cost import CostMeter, count_engine_flops
-from .engines import DEFAULT_ENGINE, get_engine, outside_training
+from .engines import DEFAULT_ENGINE, LEARNED, get_engine, outside_training
 from .errors import InputError
 from .modes import check_modes, check_transition
 from .scene import plan as plan_scene
@@ -56,6 +56,9 @@ class Pipeline:
     cache: the cache folder (None: $XDG_CACHE_HOME/aigc-video); use_cache=False turns it off.
     transition: how shots without a [cut]/[crossfade]/[morph] directive are entered: "crossfade"
     (the default), "cut" or "morph" (latent interpolation with the shipped VAE; needs torch).
+    engine_options: the engine's keyword arguments, e.g. {"checkpoint": FOLDER} for a learned
+    engine's fine-tuned weights (`aigc-video generate --model FOLDER`; the report names it and the
+    C2PA manifest hashes its files).
     """
 
     engine: str = DEFAULT_ENGINE
@@ -92,6 +95,7 @@ class Pipeline:
         limits.check_seed(self.seed)
         check_modes(self.narration, self.subtitles)
         check_transition(self.transition)
+        check_checkpoint(self.engine, self.engine_options.get("checkpoint"))
         if self.assets is not None:
             from . import materials
             materials.library(self.assets)   # a missing or unreadable folder: InputError, named
@@ -188,6 +192,7 @@ class Pipeline:
             "settings": {k: v for k, v in asdict(self).items() if k != "engine_options"},
             "seed": self.seed,
             "engine": engine.name,
+            "model": str(self.engine_options["checkpoint"]) if self.engine_options.get("checkpoint") else None,
             "shot_engines": shot_engines,
             "materials": materials_used(scene_plan),
             "image": picture.to_dict() if picture is not None else None,
@@ -223,7 +228,24 @@ class Pipeline:
         return prepare(text=text, engine=engine, settings={k: v for k, v in asdict(self).items() if k not in own},
                        width=self.size[0], height=self.size[1], title=output.name, c2pa=self.c2pa,
                        watermark=self.watermark, prompt_in_manifest=self.prompt_in_manifest,
-                       sign_cert=self.sign_cert, sign_key=self.sign_key)
+                       sign_cert=self.sign_cert, sign_key=self.sign_key,
+                       checkpoint=self.engine_options.get("checkpoint"))
+
+
+def check_checkpoint(engine: str, checkpoint) -> None:
+    """A checkpoint folder goes with a learned engine, and must be a folder; whether it holds that
+    engine's weights the engine itself says when it loads them."""
+    if checkpoint is None:
+        return
+    if engine not in LEARNED:
+        raise InputError(f"a model folder (--model) needs a learned engine ({', '.join(LEARNED)}); "
+                         f"engine {engine!r} draws without weights")
+    path = Path(checkpoint)
+    if not path.exists():
+        raise InputError(f"model folder {str(path)!r} does not exist")
+    if not path.is_dir():
+        raise InputError(f"model {str(path)!r} is a file; give the engine folder that holds it "
+                         f"(e.g. runs/flow_finetune/final: flow.json + flow.safetensors + vae.*)")
 
 
 def _shot_engines(name: str, scene_plan: ScenePlan) -> list[dict]:

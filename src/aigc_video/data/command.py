@@ -36,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     if args.config:
         from ..training.common import load_config
         data = load_config(args.config).get("data") or {}
+        if "mix" in data:   # a fine-tune's sources: the clip format is the one a source states (they must agree)
+            data = next((m for m in data["mix"] if isinstance(m, dict) and "size" in m), {})
         missing = [k for k in ("size", "n_frames", "fps") if k not in data]
         if missing:
             raise InputError(f"config {args.config!r} has no data.{', data.'.join(missing)}")

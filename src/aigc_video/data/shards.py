@@ -65,12 +65,26 @@ def save_shard(stem: Path, clips: ClipSet, settings: dict) -> None:
         "settings": settings, "captions": clips.captions, "subjects": clips.subjects}).encode())
 
 
+def shard_stems(folder: str | os.PathLike) -> list[Path]:
+    """The shards of a folder, in order; InputError when it has none."""
+    folder = Path(folder)
+    stems = sorted(p.with_suffix("") for p in folder.glob("shard_*.json"))
+    if not stems:
+        raise InputError(f"no shards (shard_*.json) in {str(folder)!r}; render them with write_shards "
+                         f"or make them from footage with `aigc-video prepare DIR --out {str(folder)}`")
+    return stems
+
+
+def read_settings(stems: list[Path]) -> list[dict]:
+    """Each shard's settings (what made it: the generator's, or `prepare`'s with "layout": "none")."""
+    return [json.loads(stem.with_suffix(".json").read_text()).get("settings", {}) for stem in stems]
+
+
 def load_shards(folder: str | os.PathLike, stems: list[Path] | None = None) -> ClipSet:
     """All shards of a folder (or just `stems`, e.g. those write_shards returned), in order."""
-    folder = Path(folder)
-    stems = sorted(p.with_suffix("") for p in folder.glob("shard_*.json")) if stems is None else stems
+    stems = shard_stems(folder) if stems is None else stems
     if not stems:
-        raise InputError(f"no shards (shard_*.json) in {str(folder)!r}; render them with write_shards")
+        raise InputError(f"no shards to load from {str(folder)!r}")
     frames, layout, captions, subjects = [], [], [], []
     for stem in stems:
         meta = json.loads(stem.with_suffix(".json").read_text())

@@ -185,18 +185,19 @@ def _sha256(path: str, mtime: float) -> str:
     return h.hexdigest()
 
 
-def model_hashes(engine: str) -> dict[str, str]:
-    """sha256 of each shipped checkpoint file of a learned engine; {} for the scene engine."""
+def model_hashes(engine: str, checkpoint: str | os.PathLike | None = None) -> dict[str, str]:
+    """sha256 of each checkpoint file of a learned engine: the shipped ones, or those of the
+    `checkpoint` folder it was given (--model); {} for the scene engine."""
     if engine not in LEARNED_ENGINES:
         return {}
-    files = sorted((CHECKPOINTS / engine).glob("*.safetensors"))
+    files = sorted((Path(checkpoint) if checkpoint is not None else CHECKPOINTS / engine).glob("*.safetensors"))
     if not any(p.name == "vae.safetensors" for p in files):   # gan and vae decode with the flow model's VAE
         files.append(CHECKPOINTS / "flow" / "vae.safetensors")
     return {p.name: _sha256(str(p), p.stat().st_mtime) for p in files if p.exists()}
 
 
 def generation_manifest(*, title: str, engine: str, prompt: str | None, watermark: str | None,
-                        video_id: str, version: str) -> dict:
+                        video_id: str, version: str, checkpoint: str | os.PathLike | None = None) -> dict:
     """The manifest definition c2pa-python signs (claim generator, actions, our assertion)."""
     source = digital_source_type(engine)
     return {
@@ -209,7 +210,7 @@ def generation_manifest(*, title: str, engine: str, prompt: str | None, watermar
                 "softwareAgent": {"name": "aigc-video", "version": version},
                 "description": f"generated from text by the aigc-video '{engine}' engine"}]}},
             {"label": ASSERTION, "data": {
-                "engine": engine, "digital_source_type": source, "model_sha256": model_hashes(engine),
+                "engine": engine, "digital_source_type": source, "model_sha256": model_hashes(engine, checkpoint),
                 "prompt": prompt, "video_id": video_id, "watermark": watermark}},
         ],
     }
@@ -292,11 +293,13 @@ class Marks:
 
 def prepare(*, text: str, engine: str, settings: dict, width: int, height: int, title: str,
             c2pa: bool = True, watermark: bool = True, prompt_in_manifest: bool = True,
-            sign_cert: str | None = None, sign_key: str | None = None) -> Marks:
+            sign_cert: str | None = None, sign_key: str | None = None,
+            checkpoint: str | os.PathLike | None = None) -> Marks:
     """Check the signing identity and make the marks for one video, before any heavy work.
 
-    The video id is derived from what defines the video (text, settings, engine), so the same
-    run makes the same frames; it links the watermark to the manifest and the report."""
+    The video id is derived from what defines the video (text, settings, engine and, when given,
+    the engine's checkpoint folder), so the same run makes the same frames; it links the watermark
+    to the manifest and the report."""
     from .. import __version__
     from . import watermark as wm
 
@@ -304,8 +307,10 @@ def prepare(*, text: str, engine: str, settings: dict, width: int, height: int, 
         raise InputError("--sign-cert and --sign-key go together (give both, or neither for the local identity)")
     if not c2pa and (sign_cert or sign_key):
         raise InputError("--sign-cert/--sign-key sign the C2PA manifest, which --no-c2pa leaves out")
-    vid = wm.video_id(json.dumps({"text": text, "engine": engine, "settings": settings},
-                                 sort_keys=True, ensure_ascii=False, default=str))
+    defined = {"text": text, "engine": engine, "settings": settings}
+    if checkpoint is not None:   # other weights, other frames (absent otherwise: ids stay as they were)
+        defined["model_sha256"] = model_hashes(engine, checkpoint)
+    vid = wm.video_id(json.dumps(defined, sort_keys=True, ensure_ascii=False, default=str))
     payload = wm.Payload(wm.PROJECT_ID, vid)
     section = {"digital_source_type": digital_source_type(engine), "video_id": f"{vid:08x}",
                "watermark": {"applied": watermark, "payload": payload.hex() if watermark else None,
@@ -319,11 +324,11 @@ def prepare(*, text: str, engine: str, settings: dict, width: int, height: int, 
         manifest = generation_manifest(title=title, engine=engine,
                                        prompt=text if prompt_in_manifest else None,
                                        watermark=payload.hex() if watermark else None,
-                                       video_id=f"{vid:08x}", version=__version__)
+                                       video_id=f"{vid:08x}", version=__version__, checkpoint=checkpoint)
         section["manifest"] = {"signed": True, "cert_subject": identity.subject,
                                "local_identity": identity.local, "alg": identity.alg,
                                "prompt_included": prompt_in_manifest,
-                               "model_sha256": model_hashes(engine)}
+                               "model_sha256": model_hashes(engine, checkpoint)}
 
         def sign(tmp_path: Path) -> None:
             sign_mp4(tmp_path, manifest, identity)
