@@ -162,6 +162,22 @@ def test_cancel_a_running_job(studio):
     assert studio.delete(f"/api/jobs/{job['id']}").status_code == 409
 
 
+def test_two_workers_run_two_jobs_at_once(tmp_path):
+    """`workers=2` (`aigc-video serve --workers 2`): two processes, each on its own job."""
+    with studio_at(tmp_path, workers=2, cancel_grace_s=2.0) as client:
+        jobs = [submit(client, {**LONG, "seed": 10 + i}) for i in range(2)]
+        deadline = time.monotonic() + 60
+        while client.get("/api/jobs").json()["counts"]["running"] < 2:
+            assert time.monotonic() < deadline, client.get("/api/jobs").json()["counts"]
+            time.sleep(0.05)
+        store = JobStore(tmp_path / DB_FILE)
+        assert len({store.get(j["id"]).worker_pid for j in jobs}) == 2
+        for j in jobs:
+            client.delete(f"/api/jobs/{j['id']}")
+        for j in jobs:
+            assert wait_for(client, j["id"], {"cancelled", "done", "failed"}, timeout=20)["attempts"] == 1
+
+
 # --- the request edge ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("change, field, limit", [

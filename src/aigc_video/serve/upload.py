@@ -137,9 +137,9 @@ def check_picture(data: bytes, filename: str | None) -> dict:
     name = display_name(filename)
     fmt = sniff_format(data)
     if fmt is None:
-        what = "is empty" if not data else "is not a PNG, JPEG or WebP picture (by its first bytes)"
-        raise UploadRefused(422, "image", f"the image {name!r} {what}; the limit is one such file "
-                                          f"of at most {MAX_UPLOAD_BYTES} bytes")
+        what = "is empty" if not data else "is not a PNG, JPEG or WebP picture (judged by its first bytes)"
+        raise UploadRefused(422, "image", f"the image {name!r} {what}; send one such file of at most "
+                                          f"{MAX_UPLOAD_BYTES} bytes ({MAX_UPLOAD_BYTES // 2**20} MiB)")
     try:
         rgb = decode_picture(data, f"the image {name!r}")
     except InputError as e:
