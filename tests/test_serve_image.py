@@ -12,6 +12,7 @@ import struct
 import time
 import zlib
 from contextlib import contextmanager
+from pathlib import Path
 
 import av
 import numpy as np
@@ -171,6 +172,7 @@ def test_the_file_name_never_becomes_a_path(queue_only, name):
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
     assert f"data/jobs/{job['id']}/input/picture.png" in files
     assert not any("escape" in f for f in files), files
+    assert not Path("/etc/escape.png").exists()
     shown = job["request"]["image"]["name"]   # kept for display: the last component, printable
     assert shown.endswith("escape.png") or shown == "picture"
     assert not set("/\\\0\n") & set(shown), shown

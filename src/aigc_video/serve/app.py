@@ -32,8 +32,8 @@ from .schema import JobRequest, describe_error
 from .security import TOKEN_COOKIE, Guard, check_bind, token_matches
 from .store import (CANCELLED, DB_FILE, DONE, INTERRUPTED, PICTURE_SUFFIXES, QUEUED, TERMINAL, JobStore,
                     QueueFull, clear_outputs, input_picture, job_folder)
-from .upload import (MAX_UPLOAD_BYTES, OPENAPI_BODY, UploadRefused, check_picture, parse_request, queue_with_picture,
-                     read_form, read_picture_part, sweep_orphans)
+from .upload import (MAX_UPLOAD_BYTES, OPENAPI_BODY, UploadRefused, check_picture, parse_request,
+                     queue_with_picture, read_form, read_picture_part, sweep_orphans)
 
 STATIC = Path(__file__).parent / "static"
 FILES = {  # name in the URL -> (media type, download suffix)

@@ -26,7 +26,8 @@ from starlette.requests import Request
 from ..errors import InputError
 from ..scene.picture import MAX_PICTURE_PIXELS, MAX_PICTURE_SIDE, decode_picture
 from .schema import JobRequest
-from .store import CANCELLED, FAILED, INPUT_DIR, INTERRUPTED, Job, JobStore, input_picture, job_folder, new_job_id
+from .store import (CANCELLED, FAILED, INPUT_DIR, INTERRUPTED, Job, JobStore, input_picture, job_folder,
+                    new_job_id)
 
 MAX_UPLOAD_BYTES = 20 * 2**20          # the picture; a 40-megapixel JPEG is typically 10-15 MB
 MAX_FORM_OVERHEAD = 256 * 2**10        # the request JSON (<= 2,000 characters) and part headers

@@ -318,7 +318,9 @@ async function start() {
     if (!state.current) return;
     try { renderJob(await api("DELETE", `/api/jobs/${state.current.id}`)); } catch (e) { $("job-error").textContent = e.message; }
   });
-  $("rerun").addEventListener("click", () => { if (state.current) rerun(state.current); });
+  $("rerun").addEventListener("click", () => {
+    if (state.current) rerun(state.current).catch((e) => { $("job-error").textContent = e.message; });
+  });
   await refreshGallery();
   const match = location.hash.match(/job=([0-9a-f]+)/);
   if (match) {
