@@ -195,7 +195,7 @@ def train_gan(config: dict, resume: str | None = None, progress: bool = True) ->
     # 5. Export: the EMA generator in float16, with what the engine needs to read it.
     final = run_dir / "final"
     info = {"recipe": config, "steps": steps, "fps": config["data"]["fps"], "size": config["data"]["size"],
-            "n_frames": config["data"]["n_frames"], "teacher_step": teacher_meta.get("steps"),
+            "n_frames": config["data"]["n_frames"], "teacher_step": teacher_meta.get("step"),
             "vae_scaling": vae.config.scaling}
     result = {"steps": steps, "train_minutes": round(log_minutes(run_dir), 1)}
     info["train_minutes"] = result["train_minutes"]
