@@ -2,6 +2,7 @@
 checks, `init`, and `--model` on the command line. Tiny components (16 x 16 clips of 8 frames)."""
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -139,6 +140,12 @@ def test_init_is_where_the_fine_tune_starts(folders, tmp_path):
     assert (meta["size"], meta["n_frames"], meta["fps"]) == ([16, 16], 8, 12)
 
 
+def test_the_grid_shows_each_caption_before_repeating_one():
+    from aigc_video.training.flow_recipe import grid_rows
+    assert grid_rows(["bunny", "bunny", "cat", "car", "bunny", "cup"]) == [0, 2, 3, 5]
+    assert grid_rows(["bunny", "bunny", "cat"]) == [0, 2, 1]
+
+
 def test_init_refuses_a_vae_section_and_another_architecture(folders, tmp_path):
     from aigc_video.training.flow_recipe import train_flow
     cfg = finetune_config(tmp_path / "a", folders, 1)
@@ -175,3 +182,16 @@ def test_model_option_reaches_the_engine_and_the_manifest(folders, tmp_path):
     assert hashes == {name: hashlib.sha256((folders["engine"] / name).read_bytes()).hexdigest()
                       for name in ("flow.safetensors", "vae.safetensors")}
     assert hashes != model_hashes("flow")
+
+
+def test_prepare_takes_the_clip_format_of_a_fine_tune_config(tmp_path):
+    from PIL import Image
+
+    from aigc_video import cli
+    from aigc_video.data.shards import load_shards
+    src = tmp_path / "pictures"
+    src.mkdir()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (120, 200, 3), dtype=np.uint8)).save(src / "noise.png")
+    config = Path(__file__).resolve().parents[1] / "configs" / "flow_finetune_cpu.yaml"
+    assert cli.main(["prepare", str(src), "--out", str(tmp_path / "shards"), "--config", str(config), "--no-progress"]) == 0
+    assert load_shards(tmp_path / "shards").frames.shape[1:] == (16, 56, 96, 3)

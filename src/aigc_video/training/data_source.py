@@ -31,7 +31,7 @@ from ..errors import InputError
 class Source:
     name: str                 # its folder, as the config gives it
     weight: float             # its share of every training batch, normalised over the mix (0: held back)
-    train: ClipSet
+    train: ClipSet | None     # None once a recipe has encoded it
     val: ClipSet              # the last `val_clips` clips (all of a held-back source's)
     has_layout: bool          # False for prepared footage: its layout is unknown, not empty
     fps: int | None           # what its shards were made at (None: they do not say)

@@ -136,7 +136,8 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
             log.scalars(done, {"loss": loss_value, "grad_norm": float(grad_norm), "lr": opt.param_groups[0]["lr"]})
         if config["sample_every"] and done % config["sample_every"] == 0 and val_sets and dist.is_main:
             log.scalars(done, validation_losses(ema, vae, val_sets, device))
-            log.frames("val/samples", done, sample_videos(ema, vae, val_sets[0], config, device, n=2))
+            first = list(range(min(2, len(val_sets[0].val))))
+            log.frames("val/samples", done, sample_videos(ema, vae, val_sets[0], config, device, first))
             model.train()
         if done % config["checkpoint_every"] == 0 or done == steps:
             if dist.is_main:
@@ -266,18 +267,17 @@ def grid_source(sources: list[Source], held_back: list[Source]) -> Source | None
 
 
 @torch.no_grad()
-def sample_videos(ema: FlowDiT, vae, source: Source, config: dict, device, n: int = 4, seed: int = 0) -> torch.Tensor:
-    """The first n validation captions of `source` (with their layouts when it has them, else the
-    null layout) sampled with `ema`: (n, T, H, W, 3) uint8."""
+def sample_videos(ema: FlowDiT, vae, source: Source, config: dict, device, index: list[int], seed: int = 0) -> torch.Tensor:
+    """The validation captions `index` of `source` (with their layouts when it has them, else the
+    null layout) sampled with `ema`: (len(index), T, H, W, 3) uint8."""
     ema.eval()
-    n = min(n, len(source.val))
-    clips = source.val
-    text = encode_captions(list(clips.captions[:n]))
+    n, clips = len(index), source.val
+    text = encode_captions([clips.captions[i] for i in index])
     layout = dec_layout = None
     if source.has_layout:
-        factor = source.layout_factor
-        layout = latent_layout(clips.layout[:n], vae.config.time_factor, vae.config.space_factor // factor).to(device)
-        dec_layout = decoder_layout(vae, clips.layout[:n], device, factor)
+        factor, per_frame = source.layout_factor, clips.layout[index]
+        layout = latent_layout(per_frame, vae.config.time_factor, vae.config.space_factor // factor).to(device)
+        dec_layout = decoder_layout(vae, per_frame, device, factor)
     c = ema.config
     noise = torch.randn((n, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width),
                         generator=torch.Generator().manual_seed(seed)).to(device)
@@ -286,11 +286,22 @@ def sample_videos(ema: FlowDiT, vae, source: Source, config: dict, device, n: in
     return to_uint8_frames(vae.decode(z / vae.config.scaling, dec_layout)).cpu()
 
 
+def grid_rows(captions: list[str], rows: int = 4) -> list[int]:
+    """Which validation clips the grid shows: the first clip of each caption, then the rest, in order
+    (a video cut into several clips would otherwise fill the grid with one caption)."""
+    seen, first, rest = set(), [], []
+    for i, caption in enumerate(captions):
+        (rest if caption in seen else first).append(i)
+        seen.add(caption)
+    return (first + rest)[:rows]
+
+
 def sample_grid(ema: FlowDiT, vae, source: Source, config: dict, device, rows: int = 4) -> torch.Tensor:
-    """A 4 x 4 grid's images: per validation caption of `source`, its real clip's middle frame, then
-    the first, middle and last frames generated for the caption. (rows * 4, H, W, 3) uint8."""
-    made = sample_videos(ema, vae, source, config, device, n=rows)
-    real = torch.as_tensor(source.val.frames[:len(made)])
+    """A 4 x 4 grid's images: per validation caption of `source` (`grid_rows`), its real clip's middle
+    frame, then the first, middle and last frames generated for the caption. (rows * 4, H, W, 3) uint8."""
+    index = grid_rows(list(source.val.captions), rows)
+    made = sample_videos(ema, vae, source, config, device, index)
+    real = torch.as_tensor(source.val.frames[index])
     t = made.shape[1]
     picks = [real[:, t // 2], made[:, 0], made[:, t // 2], made[:, -1]]
     return torch.stack(picks, dim=1).reshape(-1, *made.shape[2:])
