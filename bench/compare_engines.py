@@ -2,7 +2,10 @@
 
     .venv/bin/python bench/compare_engines.py [--engines render,flow,gan,vae] [--seeds 0,1,2]
         [--suites basic,held_out,multi,paraphrase,zh,everyday] [--repeats 3]
-        [--out bench/results/compare_engines]
+        [--parts suites,speed] [--out bench/results/compare_engines]
+
+--parts runs only some measures and keeps the others' values from an earlier <out>.json: the
+suites (which do not depend on the machine's load) can run beside other work, the timings must not.
 
 Per engine, in one process on one machine:
 1. every evaluation suite (eval.evaluate, 160x96 at 12 fps, the given seeds): the fully correct
@@ -100,28 +103,33 @@ def main() -> None:
     ap.add_argument("--suites", default="basic,held_out,multi,paraphrase,zh,everyday")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--skip-pipeline", action="store_true", help="no 720p pipeline runs")
+    ap.add_argument("--parts", default="suites,speed", help="suites and/or speed (clip time, FLOPs, 720p pipeline)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "compare_engines"))
     args = ap.parse_args()
     engines, suites = args.engines.split(","), args.suites.split(",")
     seeds = tuple(int(s) for s in args.seeds.split(","))
-    report = {"machine": describe_machine(), "seeds": list(seeds), "suites": suites, "engines": {}}
+    parts = set(args.parts.split(","))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    earlier = json.loads(out.with_suffix(".json").read_text()) if out.with_suffix(".json").exists() else {}
+    report = {"suites": list(dict.fromkeys(earlier.get("suites", []) + suites)), "engines": earlier.get("engines", {}),
+              "machine": earlier.get("machine", {})}
+    for part in parts:
+        report["machine"][part] = describe_machine()
     for name in engines:
-        row = {"suites": {}}
-        for suite in suites:
+        row = report["engines"].setdefault(name, {"suites": {}})
+        for suite in suites if "suites" in parts else ():
             t0 = time.time()
             m = evaluate(name, suite, seeds=seeds)
             own = sum(1 for s in m["per_shot"] if s.get("engine", name) == name)
-            row["suites"][suite] = {"fully_correct": m["fully_correct"], "fvd": m["fvd"], "frame_fd": m["frame_fd"],
+            row["suites"][suite] = {"seeds": list(seeds), "fully_correct": m["fully_correct"], "fvd": m["fvd"], "frame_fd": m["frame_fd"],
                                     "flicker": m["temporal"]["flicker_mean"], "shots": len(m["per_shot"]),
                                     "drawn_by_engine": own, "seconds": round(time.time() - t0, 1)}
             print(name, suite, json.dumps(row["suites"][suite]), flush=True)
-        row.update(clip_cost(name, args.repeats))
-        row["realtime_factor_720p"] = None if args.skip_pipeline else realtime_factor(name, args.repeats)
+        if "speed" in parts:
+            row.update(clip_cost(name, args.repeats))
+            row["realtime_factor_720p"] = realtime_factor(name, args.repeats)
         row["training_minutes"] = training_minutes(name)
-        report["engines"][name] = row
         print(name, json.dumps({k: v for k, v in row.items() if k != "suites"}), flush=True)
         out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")   # after every engine
     out.with_suffix(".md").write_text(table(report), encoding="utf-8")
@@ -130,15 +138,19 @@ def main() -> None:
 
 def table(report: dict) -> str:
     engines = report["engines"]
-    lines = ["# Engines compared", "", f"Machine: {report['machine']}.", "",
-             "Command: `.venv/bin/python bench/compare_engines.py` "
-             f"(seeds {', '.join(map(str, report['seeds']))}; suites at 160x96, 12 fps).", "",
+    machine = report["machine"]
+    lines = ["# Engines compared", "", *[f"Machine ({part}): {m}." for part, m in sorted(machine.items())], "",
+             "Command: `.venv/bin/python bench/compare_engines.py` (suites at 160x96, 12 fps; the seeds of each row",
+             "are in the JSON: held_out 0-2, the others seed 0, to fit the session's time).", "",
              "Fully correct share per suite (FVD / frame FD to independent scene-engine renders; our encoder):", "",
              "| suite | " + " | ".join(engines) + " |", "|---|" + "---|" * len(engines)]
     for suite in report["suites"]:
         cells = []
         for row in engines.values():
-            s = row["suites"][suite]
+            s = row["suites"].get(suite)
+            if s is None:
+                cells.append("-")
+                continue
             own = "" if s["drawn_by_engine"] == s["shots"] else f", {s['drawn_by_engine']}/{s['shots']} shots own"
             cells.append(f"{100 * s['fully_correct']:.1f}% ({s['fvd']:.2f} / {s['frame_fd']:.2f}{own})")
         lines.append(f"| {suite} | " + " | ".join(cells) + " |")
