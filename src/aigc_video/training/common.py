@@ -55,6 +55,15 @@ def lr_at(step: int, base_lr: float, warmup: int, total: int, min_ratio: float =
     return base_lr * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def optimize(optimizer: torch.optim.Optimizer, loss: torch.Tensor, model: nn.Module, grad_clip: float) -> torch.Tensor:
+    """One step of the recipes' update: zero the gradients, backpropagate, clip, step; -> the norm before clipping."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return grad_norm
+
+
 # ---- EMA ------------------------------------------------------------------------------------
 
 def make_ema(model: nn.Module) -> nn.Module:

@@ -23,7 +23,7 @@ from ..models.latent_cvae import LatentCVAE, LatentCVAEConfig
 from ..models.precision import autocast, pick_device
 from ..models.vae import kl_divergence
 from .checkpoint import resume_step, save_checkpoint
-from .common import RunLog, lr_at, make_ema, set_threads, update_ema
+from .common import RunLog, lr_at, make_ema, optimize, set_threads, update_ema
 from .gan_recipe import context_masks
 from .latent_data import latent_dataset, log_minutes, preview_frames
 
@@ -79,10 +79,7 @@ def train_cvae(config: dict, resume: str | None = None, progress: bool = True) -
         nll = gaussian_nll(z, mean.float(), model.log_sigma, weight)
         kl = kl_divergence(code_mean.float(), code_logvar.float()) / z[0].numel()   # nats per latent element
         loss = nll + kl_weight * kl
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config["grad_clip"])
-        opt.step()
+        grad_norm = optimize(opt, loss, model, config["grad_clip"])
         update_ema(ema, model, config["ema_decay"] if step >= config["warmup"] else 0.0)
         done = step + 1
         log.step(done, {"loss": loss.item()}, batch / (time.time() - t0))

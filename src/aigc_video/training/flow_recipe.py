@@ -31,7 +31,7 @@ from ..sampling import sample_latents
 from .checkpoint import resume_step, save_checkpoint
 from ..models.precision import autocast
 from ..models.tensors import to_uint8_frames
-from .common import RunLog, lr_at, make_ema, update_ema
+from .common import RunLog, lr_at, make_ema, optimize, update_ema
 from .data_source import Source, check_clip_size, draw_clips, load_sources
 from .latent_data import encode_captions, encode_latents
 from .distributed import NullLog
@@ -124,10 +124,7 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
         weight = weight.expand_as(target[s])
         # Normalised by the global batch's weight, x world size since DDP averages the gradients.
         loss = ((pred.float() - target[s]).pow(2) * weight).sum() / dist.sum(weight.sum()).clamp(min=1) * dist.world
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config["grad_clip"])
-        opt.step()
+        grad_norm = optimize(opt, loss, model, config["grad_clip"])
         update_ema(ema, model, config["ema_decay"] if step >= config["warmup"] else 0.0)
         done = step + 1
         loss_value = float(dist.sum(loss.detach())) / dist.world   # the global batch's loss

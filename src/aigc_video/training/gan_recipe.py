@@ -30,7 +30,7 @@ from ..models.io import load_component, save_component
 from ..models.precision import autocast, pick_device
 from ..sampling import sample_latents
 from .checkpoint import resume_step, save_checkpoint
-from .common import RunLog, lr_at, make_ema, set_threads, update_ema
+from .common import RunLog, lr_at, make_ema, optimize, set_threads, update_ema
 from .gan_loss import hinge_d_loss, hinge_g_loss, r1_penalty, weighted_mse
 from .latent_data import LatentSet, latent_dataset, log_minutes, preview_frames
 
@@ -172,10 +172,7 @@ def train_gan(config: dict, resume: str | None = None, progress: bool = True) ->
             adv = hinge_g_loss(gen_f.float()) + hinge_g_loss(gen_v.float())
             loss = loss + adv_weight * adv
             scalars["loss_g_adv"] = adv.item()
-        opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(gen.parameters(), config["grad_clip"])
-        opt_g.step()
+        grad_norm = optimize(opt_g, loss, gen, config["grad_clip"])
         update_ema(ema, gen, config["ema_decay"] if step >= config["warmup"] else 0.0)
         done = step + 1
         log.step(done, {"loss": loss.item()}, batch / (time.time() - t0))

@@ -34,7 +34,7 @@ from ..models.vae import VideoVAE, VideoVAEConfig, kl_divergence
 from .checkpoint import resume_step, save_checkpoint
 from ..models.precision import autocast, pick_device
 from ..models.tensors import to_uint8_frames, to_video_tensor
-from .common import RunLog, lr_at, make_ema, set_threads, update_ema
+from .common import RunLog, lr_at, make_ema, optimize, set_threads, update_ema
 from .data_source import prepare_clips
 
 
@@ -144,10 +144,7 @@ def train_vae(config: dict, resume: str | None = None, progress: bool = True) ->
             rec_loss = mse
         kl = kl_divergence(mean.float(), logvar.float())
         loss = rec_loss + config["kl_weight"] * kl / x[0].numel()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config["grad_clip"])
-        opt.step()
+        grad_norm = optimize(opt, loss, model, config["grad_clip"])
         update_ema(ema, model, config["ema_decay"] if step >= config["warmup"] else 0.0)
         done = step + 1
         log.step(done, {"loss": loss.item()}, batch / (time.time() - t0))
