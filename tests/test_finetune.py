@@ -1,5 +1,6 @@
-"""Fine-tuning the flow model on prepared footage: mixed sources, the null layout for footage, size
-checks, `init`, and `--model` on the command line. Tiny components (16 x 16 clips of 8 frames)."""
+"""Fine-tuning on prepared footage: mixed sources, the null layout for footage, size checks, `init`,
+and `--model` on the command line, for the flow recipe and then the gan and cvae recipes. Tiny
+components (16 x 16 clips of 8 frames)."""
 import hashlib
 import json
 from pathlib import Path
@@ -12,9 +13,11 @@ from safetensors.torch import load_file
 from aigc_video.data.shards import ClipSet, save_shard
 from aigc_video.errors import InputError
 from aigc_video.models.flow_dit import FlowDiT, FlowDiTConfig
-from aigc_video.models.io import save_component
+from aigc_video.models.gan import VideoGAN
+from aigc_video.models.io import load_component, save_component
 from aigc_video.models.vae import VideoVAE, VideoVAEConfig
 from aigc_video.training.data_source import draw_clips, load_sources, prepare_clips
+from test_gan_vae import cvae_config, gan_config, tiny_shot
 from test_training import flow_config, moving_squares
 
 FOOTAGE = {"source": "prepare", "size": [16, 16], "n_frames": 8, "fps": 12, "layout_factor": 4, "layout": "none"}
@@ -82,7 +85,7 @@ def test_sources_are_weighted_split_and_footage_has_no_layout(folders):
     assert len(held[0].train) == 0 and len(held[0].val) == 6
     with pytest.raises(InputError, match="weight > 0"):
         load_sources({"mix": [{"dir": str(folders["footage"]), "weight": 0}]}, progress=False)
-    with pytest.raises(InputError, match="flow recipe"):   # vae, gan and cvae read one source
+    with pytest.raises(InputError, match="flow, gan and cvae recipes"):   # the vae recipe reads one source
         prepare_clips(data, progress=False)
 
 
@@ -141,7 +144,7 @@ def test_init_is_where_the_fine_tune_starts(folders, tmp_path):
 
 
 def test_the_grid_shows_each_caption_before_repeating_one():
-    from aigc_video.training.flow_recipe import grid_rows
+    from aigc_video.training.latent_data import grid_rows
     assert grid_rows(["bunny", "bunny", "cat", "car", "bunny", "cup"]) == [0, 2, 3, 5]
     assert grid_rows(["bunny", "bunny", "cat"]) == [0, 2, 1]
 
@@ -184,7 +187,8 @@ def test_model_option_reaches_the_engine_and_the_manifest(folders, tmp_path):
     assert hashes != model_hashes("flow")
 
 
-def test_prepare_takes_the_clip_format_of_a_fine_tune_config(tmp_path):
+@pytest.mark.parametrize("name", ["flow_finetune_cpu.yaml", "gan_finetune_cpu.yaml"])
+def test_prepare_takes_the_clip_format_of_a_fine_tune_config(tmp_path, name):
     from PIL import Image
 
     from aigc_video import cli
@@ -192,6 +196,144 @@ def test_prepare_takes_the_clip_format_of_a_fine_tune_config(tmp_path):
     src = tmp_path / "pictures"
     src.mkdir()
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (120, 200, 3), dtype=np.uint8)).save(src / "noise.png")
-    config = Path(__file__).resolve().parents[1] / "configs" / "flow_finetune_cpu.yaml"
+    config = Path(__file__).resolve().parents[1] / "configs" / name
     assert cli.main(["prepare", str(src), "--out", str(tmp_path / "shards"), "--config", str(config), "--no-progress"]) == 0
     assert load_shards(tmp_path / "shards").frames.shape[1:] == (16, 56, 96, 3)
+
+
+# ---- the gan and cvae recipes: the same data sections and init -------------------------------------
+
+def mix(folders, **data):
+    return {"mix": [{"dir": str(folders["footage"]), "weight": 1, "val_clips": 2},
+                    {"dir": str(folders["synthetic"]), "weight": 1, "val_clips": 2}], **data}
+
+
+@pytest.fixture(scope="module")
+def gan_init(folders):
+    """A gan engine folder: the tiny teacher's network as a VideoGAN, moved off it (so a run that
+    starts from the teacher instead would show), float16 as the recipe exports, with the teacher's VAE."""
+    flow, _ = load_component(folders["engine"], "flow")
+    gen = VideoGAN(flow.config)
+    gen.load_state_dict(flow.state_dict())
+    with torch.no_grad():
+        for p in gen.parameters():
+            p.add_(0.01)
+    vae, _ = load_component(folders["engine"], "vae")
+    folder = folders["root"] / "gan_init"
+    save_component(gen, folder, "gan", {"fps": 12, "size": [16, 16], "n_frames": 8, "vae_scaling": 1.0},
+                   dtype=torch.float16)
+    save_component(vae, folder, "vae", {"scaling": 1.0})
+    return folder
+
+
+def gan_finetune_config(run_dir, folders, init, steps, **data):
+    cfg = gan_config(run_dir, folders["synthetic"], folders["engine"], steps)
+    cfg.update(init=str(init), sample_every=2, data=mix(folders, **data))
+    return cfg
+
+
+def test_a_batch_without_layouts_runs_apart_with_the_null_layout():
+    from aigc_video.training.gan_recipe import by_layout
+    layout = torch.arange(5.0)[:, None] * 10
+    seen = []
+
+    def run(rows, lay):
+        seen.append(None if lay is None else lay[:, 0].tolist())
+        return torch.arange(5.0)[rows] + (0.5 if lay is None else 0.0)
+    out = by_layout(run, torch.tensor([True, False, True, False, False]), layout)
+    assert out.tolist() == [0.0, 1.5, 2.0, 3.5, 4.5]                       # each clip back in its place
+    assert seen == [[0.0, 20.0], None]
+    assert by_layout(run, torch.ones(5, dtype=torch.bool), layout).tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+def test_gan_fine_tune_on_mixed_footage_starts_from_init_and_feeds_the_engine(folders, gan_init, tmp_path, capsys):
+    from aigc_video import cli
+    from aigc_video.engines import get_engine
+    from aigc_video.training.gan_recipe import train_gan
+    train_gan(gan_finetune_config(tmp_path / "zero", folders, gan_init, 0), progress=False)
+    start = load_file(str(gan_init / "gan.safetensors"))
+    at_zero = load_file(str(tmp_path / "zero" / "final" / "gan.safetensors"))
+    assert at_zero.keys() == start.keys() and all(torch.equal(at_zero[k], start[k]) for k in start)   # the init
+
+    run = tmp_path / "two"
+    result = train_gan(gan_finetune_config(run, folders, gan_init, 2, held_back=[str(folders["footage"])]),
+                       progress=False)
+    after = load_file(str(run / "final" / "gan.safetensors"))
+    assert any(not torch.equal(after[k], start[k]) for k in start)
+    assert sorted(p.name for p in (run / "samples").glob("*.png")) == [
+        "samples_after_000002.png", "samples_before_000000.png", "samples_grid_000002.png"]
+    assert result["grid"].endswith("samples_after_000002.png")
+    pairs = load_file(str(run / "teacher_targets.safetensors"))
+    assert (pairs["index"] < 4).any() and (pairs["index"] >= 4).any()     # targets on footage and on renders
+    meta = json.loads((run / "final" / "gan.json").read_text())
+    assert (meta["size"], meta["n_frames"], meta["fps"], meta["init"]) == ([16, 16], 8, 12, str(gan_init))
+
+    shot = tiny_shot()
+    frames = get_engine("gan", checkpoint=run / "final").generate(shot, 32, 32, 12)
+    assert frames.shape == (shot.n_frames, 32, 32, 3) and frames.dtype == np.uint8
+    out = tmp_path / "a.mp4"
+    assert cli.main(["generate", "a red ball moves right", "--engine", "gan", "--model", str(run / "final"),
+                     "--size", "64x64", "--fps", "12", "--no-audio", "--no-cache", "--no-c2pa", "-o", str(out)]) == 0, \
+        capsys.readouterr().err
+    assert json.loads(out.with_name("a.report.json").read_text())["model"] == str(run / "final")
+
+
+def test_gan_init_must_generate_the_teachers_latents(folders, gan_init, tmp_path):
+    from aigc_video.training.gan_recipe import train_gan
+    other = tmp_path / "other_vae"
+    gen, meta = load_component(gan_init, "gan")
+    save_component(gen, other, "gan", {k: v for k, v in meta.items() if k not in ("class", "config")})
+    torch.manual_seed(1)
+    save_component(VideoVAE(VideoVAEConfig(latent_channels=4, time_factor=2, space_factor=4, width=16, n_res_blocks=1,
+                                           layout_channels=4)), other, "vae", {"scaling": 1.0})
+    with pytest.raises(InputError, match="another VAE than the teacher"):
+        train_gan(gan_finetune_config(tmp_path / "run", folders, other, 1), progress=False)
+
+
+def test_cvae_trains_on_a_mix_and_starts_from_init(folders, tmp_path, monkeypatch):
+    from aigc_video.models.latent_cvae import LatentCVAE
+    from aigc_video.training.cvae_recipe import train_cvae
+    seen = []
+    forward = LatentCVAE.forward
+
+    def spy(self, z, pooled, layout=None, context=None, context_mask=None, layout_keep=None, generator=None):
+        seen.append(layout_keep.clone())
+        return forward(self, z, pooled, layout, context, context_mask, layout_keep, generator)
+    monkeypatch.setattr(LatentCVAE, "forward", spy)
+    cfg = cvae_config(tmp_path / "mix", folders["synthetic"], folders["engine"], 2)
+    cfg.update(p_drop_layout=0.0, data=mix(folders))
+    train_cvae(cfg, progress=False)
+    kept = torch.cat(seen)
+    assert kept.any() and not kept.all()                                    # footage draws never keep a layout
+    meta = json.loads((tmp_path / "mix" / "final" / "cvae.json").read_text())
+    assert (meta["size"], meta["n_frames"], meta["fps"]) == ([16, 16], 8, 12)
+
+    cfg = cvae_config(tmp_path / "zero", folders["synthetic"], folders["engine"], 0)
+    del cfg["vae"]
+    cfg.update(init=str(tmp_path / "mix" / "final"), data=mix(folders, held_back=[str(folders["footage"])]))
+    result = train_cvae(cfg, progress=False)
+    a, b = (load_file(str(tmp_path / run / "final" / "cvae.safetensors")) for run in ("zero", "mix"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert result["grid"].endswith("samples_after_000000.png")
+
+
+@pytest.mark.parametrize("entry, said", [({"dir": "nowhere", "weight": 1}, r"no shards .* in '.*nowhere'"),
+                                         ({"weight": 0}, r"source '.*footage' needs a weight > 0 .*, got 0;"),
+                                         ({"weight": -1}, r"source '.*footage' needs a weight > 0 .*, got -1;")])
+def test_a_bad_mix_entry_is_refused_naming_it(folders, tmp_path, capsys, entry, said):
+    import re
+
+    import yaml
+
+    from aigc_video import cli
+    cfg = gan_finetune_config(tmp_path / "run", folders, folders["root"] / "gan_init", 1)
+    cfg["data"]["mix"][0].update({k: str(tmp_path / v) if k == "dir" else v for k, v in entry.items()})
+    path = tmp_path / "gan.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert cli.main(["train", "gan", "--config", str(path), "--no-progress"]) == 2
+    assert re.search(said, capsys.readouterr().err)
+    cvae = cvae_config(tmp_path / "cvae", folders["synthetic"], folders["engine"], 1)
+    cvae["data"] = cfg["data"]
+    from aigc_video.training.cvae_recipe import train_cvae
+    with pytest.raises(InputError, match=said):
+        train_cvae(cvae, progress=False)

@@ -1,9 +1,9 @@
 """The clips a recipe trains on: cached shards (missing synthetic ones rendered first), from one
-source or, for the flow recipe, several mixed by weight.
+source or, for the flow, gan and cvae recipes, several mixed by weight.
 
 One source (every recipe):
     data: {dir, val_clips, [seed, n_clips, size, n_frames, fps, layout_factor, shard_size]}
-Several (the flow recipe; `aigc-video prepare` footage beside synthetic clips, say):
+Several (the flow, gan and cvae recipes; `aigc-video prepare` footage beside synthetic clips, say):
     data:
       mix:                      # each entry is one source's keys, plus its weight
         - {dir: runs/data/footage, weight: 0.5, val_clips: 2}
@@ -52,7 +52,8 @@ def prepare_clips(data: dict, progress: bool = True) -> tuple[ClipSet, ClipSet]:
     (a larger n_clips) are rendered, and only the first n_clips are loaded; without them, every
     shard in `dir` is used. Validation clips are the last `val_clips` examples: never trained on."""
     if "mix" in data or "held_back" in data:
-        raise InputError("data.mix and data.held_back are read by the flow recipe; this recipe takes one data.dir")
+        raise InputError("data.mix and data.held_back are read by the flow, gan and cvae recipes; "
+                         "this recipe takes one data.dir")
     source = load_source(data, progress)
     return source.train, source.val
 

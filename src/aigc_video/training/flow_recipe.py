@@ -12,8 +12,9 @@ they carry most of what the text says.
 Fine-tuning (`init: ENGINE_FOLDER`, configs/flow_finetune_cpu.yaml): the model starts from the
 folder's flow.* weights and its latents come from the folder's vae.*, so the result is a drop-in
 engine folder. The data section may mix sources by weight (training/data_source.py): prepared
-footage has no layout and trains with the null layout. A fine-tune logs each source's validation
-loss before and after, and writes a before/after sample grid of held-back captions.
+footage has no layout and trains with the null layout. A fine-tune (`init` or `data.held_back`)
+logs each source's validation loss before and after, and writes a before/after sample grid of
+held-back captions (training/finetune.py, shared with the gan and cvae recipes).
 """
 from __future__ import annotations
 
@@ -23,17 +24,15 @@ from pathlib import Path
 
 import torch
 
-from ..data.layout import decoder_layout, latent_layout
 from ..models.flow_dit import FlowDiT, FlowDiTConfig
-from ..errors import InputError
 from ..models.io import load_component, save_component
 from ..sampling import sample_latents
 from .checkpoint import resume_step, save_checkpoint
 from ..models.precision import autocast
-from ..models.tensors import to_uint8_frames
 from .common import RunLog, lr_at, make_ema, optimize, update_ema
-from .data_source import Source, check_clip_size, draw_clips, load_sources
-from .latent_data import encode_captions, encode_latents
+from .data_source import Source, check_clip_size, load_sources
+from .finetune import clip_format, is_fine_tune, load_init, write_grid
+from .latent_data import encode_sources, generate_clips
 from .distributed import NullLog
 from .distributed import setup as setup_distributed
 
@@ -59,20 +58,18 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
         sources, held_back = load_sources(config["data"], progress=progress and dist.is_main)
     vae, init, init_meta = load_start(config)
     vae = vae.to(device).requires_grad_(False)
-    clip = clip_format(sources, vae, init, init_meta)
+    clip = clip_format(sources, init, init_meta, vae)
     check_clip_size(sources + held_back, clip["size"], clip["fps"],
                     f"the model of init {config['init']!r}" if init else f"the model (sized by {sources[0].name!r})")
-    latents, layouts, has_layout, text = encode_clips([s.train for s in sources], [s.layout_factor for s in sources],
-                                                      [s.has_layout for s in sources], vae, device)
-    sizes, weights = [len(s.train) for s in sources], [s.weight for s in sources]
+    data = encode_sources(sources, vae, device)
     for source in sources:   # their frames (~1 GB at the default size) and pixel layouts are not needed once encoded
         source.train = None
     if init is not None:
         model = init
     else:
-        model = FlowDiT(FlowDiTConfig(**{**config["model"], "latent_channels": latents.shape[1],
-                                         "latent_frames": latents.shape[2], "latent_height": latents.shape[3],
-                                         "latent_width": latents.shape[4]}))
+        _, nc, nt, nh, nw = data.latents.shape
+        model = FlowDiT(FlowDiTConfig(**{**config["model"], "latent_channels": nc, "latent_frames": nt,
+                                         "latent_height": nh, "latent_width": nw}))
     model = model.to(device)
     ema = make_ema(model)
     ddp = dist.wrap(model)    # the model itself when not distributed
@@ -80,27 +77,26 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
     gens = {"data": torch.Generator().manual_seed(seed), "noise": torch.Generator().manual_seed(seed + 1)}
     steps, batch = int(config["steps"]), int(config["batch_size"])
     val_sets = [v for v in sources + held_back if len(v.val)]
+    fine_tune = is_fine_tune(config, held_back)
 
     # 2. Resume.
     start = resume_step(run_dir, resume, model, ema, opt, gens)
 
     # 3. Train; a fine-tune first logs where it starts from.
     log = RunLog(run_dir, steps, start, "train flow", progress) if dist.is_main else NullLog()
-    if init is not None and start == 0 and dist.is_main:
+    if fine_tune and start == 0 and dist.is_main:
         log.scalars(0, validation_losses(ema, vae, val_sets, device))
-        grid = grid_source(sources, held_back)
-        if grid is not None:
-            log.grid("samples/before", 0, sample_grid(ema, vae, grid, config, device))
+        write_grid(log, "before", 0, flow_sampler(ema, config, device), ema, vae, sources, held_back, device)
     model.train()
-    nt = latents.shape[2]
+    nt = data.latents.shape[2]
     fg_weight = float(config.get("fg_weight", 0.0))
     for step in range(start, steps):
         t0 = time.time()
         for group in opt.param_groups:
             group["lr"] = lr_at(step, config["lr"], config["warmup"], steps)
         g = gens["noise"]
-        idx = draw_clips(sizes, weights, batch, gens["data"])
-        x0, lay, emb = latents[idx].to(device), layouts[idx].to(device), text[idx]
+        idx = data.draw(batch, gens["data"])
+        x0, lay, emb = data.latents[idx].to(device), data.layouts[idx].to(device), data.text[idx]
         t = sample_times(batch, g, float(config.get("t_uniform", 0.0))).to(device)
         noise = torch.randn(x0.shape, generator=g).to(device)
         tt = t[:, None, None, None, None]
@@ -108,7 +104,7 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
         target = noise - x0
         keep_text = torch.rand(batch, generator=g) >= config["p_drop_text"]
         # Clips without a layout (prepared footage) always get the null layout, as dropped ones do.
-        keep_layout = ((torch.rand(batch, generator=g) >= config["p_drop_layout"]) & has_layout[idx]).to(device)
+        keep_layout = ((torch.rand(batch, generator=g) >= config["p_drop_layout"]) & data.has_layout[idx]).to(device)
         use_context = torch.rand(batch, generator=g) < config["p_context"]
         n_context = torch.randint(1, config["max_context_frames"] + 1, (batch,), generator=g)
         context_mask = (torch.arange(nt)[None] < n_context[:, None]) & use_context[:, None]
@@ -141,13 +137,13 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
                 save_checkpoint(run_dir, done, model, ema, opt, gens, config, keep_last=config["keep_last"])
             dist.barrier()
     result = {"steps": steps}
-    if dist.is_main and init is not None:
+    if dist.is_main and fine_tune:
         losses = validation_losses(ema, vae, val_sets, device)
         log.scalars(steps, losses)
         result["val_loss"] = losses
-        grid = grid_source(sources, held_back)
+        grid = write_grid(log, "after", steps, flow_sampler(ema, config, device), ema, vae, sources, held_back, device)
         if grid is not None:
-            result["grid"] = str(log.grid("samples/after", steps, sample_grid(ema, vae, grid, config, device)))
+            result["grid"] = str(grid)
     log.close()
     if not dist.is_main:
         dist.close()
@@ -167,53 +163,13 @@ def train_flow(config: dict, resume: str | None = None, progress: bool = True) -
 
 
 def load_start(config: dict) -> tuple[torch.nn.Module, FlowDiT | None, dict]:
-    """(the VAE whose latents the model learns, the model to start from or None, its metadata).
-    With `init` (an engine folder: flow.* + vae.*), both come from it: its FlowDiT keeps its
-    architecture, so a `model` section, if any, must agree with it, and a `vae` section is refused
-    (the init's latent space is the one its weights were trained in)."""
+    """(the VAE whose latents the model learns, the model to start from or None, its metadata):
+    with `init`, both from that engine folder (training/finetune.py), else the config's vae."""
     if not config.get("init"):
         vae, _ = load_component(config["vae"]["dir"], config["vae"]["name"])
         return vae, None, {}
-    folder = Path(config["init"])
-    if "vae" in config:
-        raise InputError(f"init {str(folder)!r} brings its own VAE (vae.*); drop the config's vae section")
-    if not (folder / "flow.json").exists():
-        raise InputError(f"init {str(folder)!r} is not a flow engine folder (no flow.json); give one such as "
-                         f"src/aigc_video/checkpoints/flow or a run's final/")
-    model, meta = load_component(folder, "flow")
-    vae, _ = load_component(folder, "vae")
-    differ = {k: v for k, v in (config.get("model") or {}).items() if getattr(model.config, k, None) != v}
-    if differ:
-        has = ", ".join(f"{k}={getattr(model.config, k, '(no such setting)')}" for k in differ)
-        raise InputError(f"the config's model section says {', '.join(f'{k}={v}' for k, v in differ.items())}, "
-                         f"but init {str(folder)!r} is a FlowDiT with {has}: drop the model section to fine-tune it")
-    return vae, model.train(), meta
-
-
-def clip_format(sources: list[Source], vae, init: FlowDiT | None, init_meta: dict) -> dict:
-    """{"size": (width, height, n_frames), "fps"} of the clips the model takes: the init's, else the
-    first source's (every other source must then match it)."""
-    if init is None:
-        return {"size": sources[0].size, "fps": sources[0].fps}
-    c, v = init.config, vae.config
-    return {"size": (c.latent_width * v.space_factor, c.latent_height * v.space_factor, c.latent_frames * v.time_factor),
-            "fps": init_meta.get("fps")}
-
-
-def encode_clips(sets: list, layout_factors: list[int], has_layouts: list[bool], vae, device):
-    """Clip sets -> (latents (N, C, t, h, w), layouts (N, 4, t, h, w), has_layout (N,) bool, text),
-    laid end to end. A set without a layout gets zeros there, which `has_layout` says to ignore."""
-    latents, layouts, flags = [], [], []
-    for clips, factor, has in zip(sets, layout_factors, has_layouts):
-        z = encode_latents(vae, clips.frames, device)                                 # (n, C, t, h, w)
-        latents.append(z)
-        if has:
-            layouts.append(latent_layout(clips.layout, vae.config.time_factor, vae.config.space_factor // factor))
-        else:
-            layouts.append(torch.zeros(len(z), clips.layout.shape[2], *z.shape[2:]))
-        flags.append(torch.full((len(z),), has))
-    text = encode_captions([c for clips in sets for c in clips.captions])
-    return torch.cat(latents), torch.cat(layouts), torch.cat(flags), text
+    model, meta, vae = load_init(config, "flow", "flow")
+    return vae, model, meta
 
 
 VAL_TIMES = (0.1, 0.3, 0.5, 0.7, 0.9)
@@ -247,58 +203,23 @@ def validation_losses(model: FlowDiT, vae, val_sets: list[Source], device) -> di
     """{"val/loss/<source folder name>": validation_loss} for every source with validation clips."""
     out = {}
     for s in val_sets:
-        latents, layouts, _, text = encode_clips([s.val], [s.layout_factor], [s.has_layout], vae, device)
-        out[f"val/loss/{Path(s.name).name}"] = validation_loss(model, latents, text, layouts if s.has_layout else None,
-                                                               device)
+        val = encode_sources([s], vae, device, part="val")
+        out[f"val/loss/{Path(s.name).name}"] = validation_loss(model, val.latents, val.text,
+                                                               val.layouts if s.has_layout else None, device)
     return out
 
 
-def grid_source(sources: list[Source], held_back: list[Source]) -> Source | None:
-    """Whose validation clips the before/after grid shows: held-back footage first, then the
-    validation clips of a source without layouts (footage), then any."""
-    for group in (held_back, [s for s in sources if not s.has_layout], sources):
-        for s in group:
-            if len(s.val):
-                return s
-    return None
+def flow_sampler(ema: FlowDiT, config: dict, device, seed: int = 0):
+    """(latent_shape, text, layout) -> latents, as the engine samples (the config's sample_steps,
+    guidance and guidance_rescale) from seeded noise: what the sample grids show."""
+    def sample(shape, text, layout):
+        noise = torch.randn(shape, generator=torch.Generator().manual_seed(seed)).to(device)
+        return sample_latents(ema, text, layout, noise, config["sample_steps"], guidance=config["guidance"],
+                              guidance_rescale=float(config.get("guidance_rescale", 0.0)))
+    return sample
 
 
-@torch.no_grad()
 def sample_videos(ema: FlowDiT, vae, source: Source, config: dict, device, index: list[int], seed: int = 0) -> torch.Tensor:
     """The validation captions `index` of `source` (with their layouts when it has them, else the
     null layout) sampled with `ema`: (len(index), T, H, W, 3) uint8."""
-    ema.eval()
-    n, clips = len(index), source.val
-    text = encode_captions([clips.captions[i] for i in index])
-    layout = dec_layout = None
-    if source.has_layout:
-        factor, per_frame = source.layout_factor, clips.layout[index]
-        layout = latent_layout(per_frame, vae.config.time_factor, vae.config.space_factor // factor).to(device)
-        dec_layout = decoder_layout(vae, per_frame, device, factor)
-    c = ema.config
-    noise = torch.randn((n, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width),
-                        generator=torch.Generator().manual_seed(seed)).to(device)
-    z = sample_latents(ema, text.to(device), layout, noise, config["sample_steps"], guidance=config["guidance"],
-                       guidance_rescale=float(config.get("guidance_rescale", 0.0)))
-    return to_uint8_frames(vae.decode(z / vae.config.scaling, dec_layout)).cpu()
-
-
-def grid_rows(captions: list[str], rows: int = 4) -> list[int]:
-    """Which validation clips the grid shows: the first clip of each caption, then the rest, in order
-    (a video cut into several clips would otherwise fill the grid with one caption)."""
-    seen, first, rest = set(), [], []
-    for i, caption in enumerate(captions):
-        (rest if caption in seen else first).append(i)
-        seen.add(caption)
-    return (first + rest)[:rows]
-
-
-def sample_grid(ema: FlowDiT, vae, source: Source, config: dict, device, rows: int = 4) -> torch.Tensor:
-    """A 4 x 4 grid's images: per validation caption of `source` (`grid_rows`), its real clip's middle
-    frame, then the first, middle and last frames generated for the caption. (rows * 4, H, W, 3) uint8."""
-    index = grid_rows(list(source.val.captions), rows)
-    made = sample_videos(ema, vae, source, config, device, index)
-    real = torch.as_tensor(source.val.frames[index])
-    t = made.shape[1]
-    picks = [real[:, t // 2], made[:, 0], made[:, t // 2], made[:, -1]]
-    return torch.stack(picks, dim=1).reshape(-1, *made.shape[2:])
+    return generate_clips(flow_sampler(ema, config, device, seed), ema, vae, source, index, device)

@@ -15,6 +15,16 @@ The game (Sauer et al. 2023, "Adversarial Diffusion Distillation", in the flow m
 - the EMA generator is what ships, stored in float16.
 Every `sample_every` steps a 4 x 4 grid of generated frames (16 validation captions and layouts,
 each clip's middle frame) goes to TensorBoard and to samples/ in the run folder.
+
+Fine-tuning (configs/gan_finetune_cpu.yaml): `init: ENGINE_FOLDER` starts the generator from the
+folder's gan.* instead of the teacher (the discriminator, which no engine folder holds, starts
+afresh: `adv_start` lets it catch up first), and the data section may mix prepared footage with
+synthetic clips by weight, as the flow recipe's does (training/data_source.py). The teacher
+targets are then computed on the mixed data, so `teacher.dir` may name a flow model fine-tuned on
+the same footage. Footage has no layout: the teacher and the generator read the null layout for
+it, the discriminator zeros (no null layout of its own; real and generated footage alike). With
+`init` or `data.held_back`, a before/after grid of held-back captions is written
+(training/finetune.py).
 """
 from __future__ import annotations
 
@@ -31,8 +41,10 @@ from ..models.precision import autocast, pick_device
 from ..sampling import sample_latents
 from .checkpoint import resume_step, save_checkpoint
 from .common import RunLog, lr_at, make_ema, optimize, set_threads, update_ema
+from .data_source import Source, check_clip_size, load_sources
+from .finetune import clip_format, is_fine_tune, load_init, write_grid
 from .gan_loss import hinge_d_loss, hinge_g_loss, r1_penalty, weighted_mse
-from .latent_data import LatentSet, latent_dataset, log_minutes, preview_frames
+from .latent_data import LatentSet, encode_sources, log_minutes, preview_frames, vae_fingerprint
 
 
 def context_masks(n: int, frames: int, p_context: float, max_frames: int, generator: torch.Generator) -> torch.Tensor:
@@ -42,15 +54,48 @@ def context_masks(n: int, frames: int, p_context: float, max_frames: int, genera
     return (torch.arange(frames)[None] < count[:, None]) & use[:, None]
 
 
+def by_layout(run, has_layout: torch.Tensor, layout: torch.Tensor) -> torch.Tensor:
+    """run(rows, layout) -> (len(rows), ...) over a batch of clips, those without a layout (footage)
+    given None, the null layout: the sampler and VideoGAN.generate take one layout, or none, for a
+    whole batch, so a mixed batch runs as two, put back in order."""
+    if bool(has_layout.all()):
+        return run(slice(None), layout)
+    if not bool(has_layout.any()):
+        return run(slice(None), None)
+    rows = torch.cat([has_layout.nonzero()[:, 0], (~has_layout).nonzero()[:, 0]])
+    n = int(has_layout.sum())
+    out = torch.cat([run(rows[:n], layout[rows[:n]]), run(rows[n:], None)])
+    return out[torch.argsort(rows)]
+
+
+def generate(gen: VideoGAN, noise, text, layout, has_layout, context=None, context_mask=None) -> torch.Tensor:
+    """gen.generate over a batch whose clips without a layout (has_layout False) get the null layout."""
+    def run(rows, lay):
+        pick = (lambda x: None if x is None else x[rows])
+        return gen.generate(noise[rows], text.tokens[rows], text.mask[rows], text.pooled[rows], lay, pick(context),
+                            pick(context_mask))
+    return by_layout(run, has_layout, layout)
+
+
+def gan_sampler(gen: VideoGAN, device, seed: int = 0):
+    """(latent_shape, text, layout) -> latents from seeded noise, one network evaluation: what the
+    sample grids show."""
+    def sample(shape, text, layout):
+        noise = torch.randn(shape, generator=torch.Generator().manual_seed(seed)).to(device)
+        return gen.generate(noise, text.tokens, text.mask, text.pooled, layout)
+    return sample
+
+
 @torch.no_grad()
 def teacher_targets(teacher, data: LatentSet, config: dict, device, progress: bool = True) -> dict[str, torch.Tensor]:
-    """{index, noise, context_mask, target} for `n_pairs` training clips picked by the seed; the
-    targets are the teacher's samples from that noise under the clip's conditions."""
+    """{index, noise, context_mask, target} for `n_pairs` training clips picked by the seed (from a
+    mix, each clip's source by weight, as training batches are); the targets are the teacher's
+    samples from that noise under the clip's conditions."""
     from tqdm import tqdm
     t = config["teacher"]
     g = torch.Generator().manual_seed(int(config["seed"]) + 2)
     n = min(int(config["n_pairs"]), len(data))
-    index = torch.randperm(len(data), generator=g)[:n]
+    index = torch.randperm(len(data), generator=g)[:n] if len(data.sizes) == 1 else data.draw(n, g)
     noise = torch.randn((n, *data.latents.shape[1:]), generator=g)
     mask = context_masks(n, data.latents.shape[2], config["p_context"], config["max_context_frames"], g)
     target = torch.empty_like(noise)
@@ -60,19 +105,25 @@ def teacher_targets(teacher, data: LatentSet, config: dict, device, progress: bo
         idx = index[sl]
         m = mask[sl].to(device)
         context = data.latents[idx].to(device) * m[:, None, :, None, None]
+        text, start_noise = data.text[idx].to(device), noise[sl].to(device)
+
+        def teach(rows, layout):
+            return sample_latents(teacher, text[rows], layout, start_noise[rows], int(t["steps"]),
+                                  guidance=float(t["guidance"]), context=context[rows], context_mask=m[rows],
+                                  guidance_rescale=float(t.get("guidance_rescale", 0.0)))
         with autocast(device):
-            z = sample_latents(teacher, data.text[idx].to(device), data.layouts[idx].to(device), noise[sl].to(device),
-                               int(t["steps"]), guidance=float(t["guidance"]), context=context, context_mask=m,
-                               guidance_rescale=float(t.get("guidance_rescale", 0.0)))
+            z = by_layout(teach, data.has_layout[idx], data.layouts[idx].to(device))
         target[sl] = z.float().cpu()
     return {"index": index, "noise": noise, "context_mask": mask, "target": target}
 
 
 def cached_teacher_targets(run_dir: Path, teacher, data: LatentSet, config: dict, device, progress: bool) -> dict:
-    """teacher_targets, read from the run folder when the same teacher settings made them before."""
+    """teacher_targets, read from the run folder when the same teacher settings (and data mix) made
+    them before. A one-source run's key leaves its data out, as it did before mixes existed."""
     from safetensors.torch import load_file, save_file
-    key = json.dumps({k: config[k] for k in ("teacher", "n_pairs", "seed", "p_context", "max_context_frames")},
-                     sort_keys=True)
+    names = ("teacher", "n_pairs", "seed", "p_context", "max_context_frames")
+    names += ("data",) if "mix" in config["data"] else ()
+    key = json.dumps({k: config[k] for k in names}, sort_keys=True)
     path, meta_path = run_dir / "teacher_targets.safetensors", run_dir / "teacher_targets.json"
     if path.exists() and meta_path.exists() and meta_path.read_text() == key:
         return load_file(str(path))
@@ -83,8 +134,25 @@ def cached_teacher_targets(run_dir: Path, teacher, data: LatentSet, config: dict
     return pairs
 
 
+def load_gan_init(config: dict, sources: list[Source], teacher_dir: Path, vae, clip: dict) -> VideoGAN | None:
+    """The generator of `init` (an engine folder with gan.*), or None without one. It must generate
+    the teacher's latents: the same VAE and clip format."""
+    if not config.get("init"):
+        return None
+    gen, meta, init_vae = load_init(config, "gan", "gan")
+    if vae_fingerprint(init_vae) != vae_fingerprint(vae):
+        raise InputError(f"init {config['init']!r} generates latents of another VAE than the teacher "
+                         f"{str(teacher_dir)!r}'s: distil from the flow model whose VAE it shares")
+    size = clip_format(sources, gen, meta, vae)["size"]
+    if size != clip["size"]:
+        raise InputError(f"init {config['init']!r} makes {size[0]}x{size[1]} clips of {size[2]} frames, "
+                         f"the teacher {str(teacher_dir)!r} {clip['size'][0]}x{clip['size'][1]} of {clip['size'][2]}")
+    return gen
+
+
 def train_gan(config: dict, resume: str | None = None, progress: bool = True) -> dict:
-    # 1. Setup: threads, device, seeds; the teacher and its VAE; data -> latents; teacher targets.
+    # 1. Setup: threads, device, seeds; the teacher and its VAE; the init, if any; data -> latents;
+    #    teacher targets.
     set_threads(int(config.get("threads", 0)))
     device = pick_device()
     run_dir = Path(config["run_dir"])
@@ -95,13 +163,23 @@ def train_gan(config: dict, resume: str | None = None, progress: bool = True) ->
         raise InputError(f"teacher.dir {str(teacher_dir)!r} has no flow.json: the GAN is distilled from a trained flow model")
     teacher, teacher_meta = load_component(teacher_dir, "flow")
     vae, _ = load_component(teacher_dir, "vae")
+    sources, held_back = load_sources(config["data"], progress)
+    clip = clip_format(sources, teacher, teacher_meta, vae)
+    check_clip_size(sources + held_back, clip["size"], clip["fps"], f"the teacher {str(teacher_dir)!r}")
+    init = load_gan_init(config, sources, teacher_dir, vae, clip)
     teacher, vae = teacher.to(device).requires_grad_(False), vae.to(device).requires_grad_(False)
-    data, val = latent_dataset(config["data"], vae, device, progress)
+    data = encode_sources(sources, vae, device, cache=True)
+    for source in sources:   # frames and pixel layouts are not needed once encoded
+        source.train = None
+    val_sets = [s for s in sources + held_back if len(s.val)]
     pairs = cached_teacher_targets(run_dir, teacher, data, config, device, progress)
 
-    # 2. Networks: the generator starts as the teacher; the discriminator from scratch.
-    gen = VideoGAN(teacher.config).to(device)
-    gen.load_state_dict(teacher.state_dict())
+    # 2. Networks: the generator starts as the init or the teacher; the discriminator from scratch.
+    if init is not None:
+        gen = init.to(device)
+    else:
+        gen = VideoGAN(teacher.config).to(device)
+        gen.load_state_dict(teacher.state_dict())
     del teacher
     disc = VideoDiscriminator(DiscriminatorConfig(latent_channels=data.latents.shape[1],
                                                   **config.get("discriminator", {}))).to(device)
@@ -116,8 +194,11 @@ def train_gan(config: dict, resume: str | None = None, progress: bool = True) ->
     # 3. Resume.
     start = resume_step(run_dir, resume, gen, ema, opt_g, gens, others)
 
-    # 4. Train: one discriminator step, then one generator step.
+    # 4. Train: one discriminator step, then one generator step; a fine-tune first shows where it starts.
     log = RunLog(run_dir, steps, start, "train gan", progress)
+    fine_tune = is_fine_tune(config, held_back)
+    if fine_tune and start == 0:
+        write_grid(log, "before", 0, gan_sampler(ema, device), ema, vae, sources, held_back, device)
     fg_weight, adv_weight = float(config.get("fg_weight", 0.0)), float(config["adv_weight"])
     n_pairs = len(pairs["index"])
     gen.train()
@@ -131,9 +212,9 @@ def train_gan(config: dict, resume: str | None = None, progress: bool = True) ->
         idx = pairs["index"][pick]
         noise, target = pairs["noise"][pick].to(device), pairs["target"][pick].to(device)
         mask = pairs["context_mask"][pick].to(device)
-        text, layout = data.text[idx].to(device), data.layouts[idx].to(device)
+        text, layout, has_layout = data.text[idx].to(device), data.layouts[idx].to(device), data.has_layout[idx]
         context = data.latents[idx].to(device) * mask[:, None, :, None, None]
-        real_idx = torch.randint(len(data), (batch,), generator=gens["data"])
+        real_idx = data.draw(batch, gens["data"])
         real, real_layout = data.latents[real_idx].to(device), data.layouts[real_idx].to(device)
         real_pooled = data.text.pooled[real_idx].to(device)
         adversarial = step >= int(config["adv_start"])
@@ -142,7 +223,7 @@ def train_gan(config: dict, resume: str | None = None, progress: bool = True) ->
         scalars = {}
         if adversarial:
             with torch.no_grad(), autocast(device):
-                fake = gen.generate(noise, text.tokens, text.mask, text.pooled, layout, context, mask)
+                fake = generate(gen, noise, text, layout, has_layout, context, mask)
             r1 = int(config["r1_every"]) > 0 and step % int(config["r1_every"]) == 0
             real_in = real.detach().requires_grad_(r1)
             with autocast(device):
@@ -160,7 +241,7 @@ def train_gan(config: dict, resume: str | None = None, progress: bool = True) ->
 
         # 4b. Generator: land on the teacher's sample, and be judged real.
         with autocast(device):
-            fake = gen.generate(noise, text.tokens, text.mask, text.pooled, layout, context, mask)
+            fake = generate(gen, noise, text, layout, has_layout, context, mask)
         weight = (~mask).float()[:, None, :, None, None] * (1.0 + fg_weight * layout[:, 3:4])
         distill = weighted_mse(fake, target, weight)
         loss = float(config["distill_weight"]) * distill
@@ -179,23 +260,25 @@ def train_gan(config: dict, resume: str | None = None, progress: bool = True) ->
         if done % config["log_every"] == 0 or done == steps:
             log.scalars(done, {"loss": loss.item(), "distill": distill.item(), "grad_norm": float(grad_norm),
                                "lr_g": opt_g.param_groups[0]["lr"], **scalars})
-        if config["sample_every"] and (done % config["sample_every"] == 0 or done == steps) and len(val):
-            def sample(shape, text, layout):
-                noise = torch.randn(shape, generator=torch.Generator().manual_seed(0)).to(device)
-                return ema.generate(noise, text.tokens, text.mask, text.pooled, layout)
-            log.grid("samples/grid", done, preview_frames(sample, ema, vae, val, config, device))
+        if config["sample_every"] and (done % config["sample_every"] == 0 or done == steps) and val_sets:
+            log.grid("samples/grid", done, preview_frames(gan_sampler(ema, device), ema, vae, val_sets[0], device))
             gen.train()
         if done % config["checkpoint_every"] == 0 or done == steps:
             save_checkpoint(run_dir, done, gen, ema, opt_g, gens, config, keep_last=config["keep_last"], others=others)
+    result = {"steps": steps}
+    if fine_tune:
+        grid = write_grid(log, "after", steps, gan_sampler(ema, device), ema, vae, sources, held_back, device)
+        if grid is not None:
+            result["grid"] = str(grid)
     log.close()
 
     # 5. Export: the EMA generator in float16, with what the engine needs to read it.
     final = run_dir / "final"
-    info = {"recipe": config, "steps": steps, "fps": config["data"]["fps"], "size": config["data"]["size"],
-            "n_frames": config["data"]["n_frames"], "teacher_step": teacher_meta.get("step"),
-            "vae_scaling": vae.config.scaling}
-    result = {"steps": steps, "train_minutes": round(log_minutes(run_dir), 1)}
-    info["train_minutes"] = result["train_minutes"]
+    info = {"recipe": config, "steps": steps, "fps": clip["fps"], "size": list(clip["size"][:2]),
+            "n_frames": clip["size"][2], "teacher_step": teacher_meta.get("step"), "vae_scaling": vae.config.scaling}
+    if config.get("init"):
+        info["init"] = str(config["init"])
+    result["train_minutes"] = info["train_minutes"] = round(log_minutes(run_dir), 1)
     save_component(ema.cpu(), final, "gan", info, dtype=torch.float16)
     save_component(vae.cpu(), final, "vae", {"scaling": vae.config.scaling})
     (final / "gan_result.json").write_text(json.dumps(result, indent=2))
