@@ -183,3 +183,29 @@ def test_text_encoder_tokens_mask_pooled_and_cache():
     assert len(enc._cache) == 2 and "a red ball bounces" not in enc._cache
     sim = lambda a, b: float(enc.encode([a]).pooled @ enc.encode([b]).pooled.T)
     assert sim("a red circle", "a red ball") > sim("a red circle", "a city at night with rain")
+
+
+def test_minilm_matches_transformers_bert():
+    """Our MiniLM (models/minilm.py) against transformers' BertModel on the same weights: the same
+    token ids and mask, last hidden states within 1e-5 on real tokens, and the pooled vectors."""
+    transformers = pytest.importorskip("transformers")
+    from aigc_video.models.text_encoder import TextEncoder, load_minilm, minilm_folder, sentence_vectors
+    folder = minilm_folder()
+    ref_tok = transformers.AutoTokenizer.from_pretrained(folder)
+    ref = transformers.AutoModel.from_pretrained(folder, dtype=torch.float32).eval()
+    tok, model = load_minilm()
+    texts = ["A red ball bounces across the green grass.", "一只红色的小球在绿色的草地上跳。", "",
+             "Café naïve ÉCOLE  x\u200b y\t z!!", "word " * 50, "emoji 🐱 cat", "antidisestablishmentarianism"]
+    for pad_to_max in (False, True):
+        batch = ref_tok(texts, padding="max_length" if pad_to_max else True, truncation=True, max_length=32,
+                        return_tensors="pt")
+        ids, mask = tok(texts, 32, pad_to_max=pad_to_max)
+        assert torch.equal(ids, batch["input_ids"]) and torch.equal(mask, batch["attention_mask"])
+        with torch.no_grad():
+            expected, got = ref(**batch).last_hidden_state, model(ids, mask)
+        real = mask.bool()
+        assert (expected - got)[real].abs().max() < 1e-5
+    m = batch["attention_mask"].unsqueeze(-1).float()
+    pooled = torch.nn.functional.normalize((expected * m).sum(1) / m.sum(1), dim=-1)
+    assert (TextEncoder().encode(texts).pooled - pooled).abs().max() < 1e-5
+    assert (sentence_vectors(texts) - pooled).abs().max() < 1e-5

