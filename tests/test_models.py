@@ -209,3 +209,16 @@ def test_minilm_matches_transformers_bert():
     pooled = torch.nn.functional.normalize((expected * m).sum(1) / m.sum(1), dim=-1)
     assert (TextEncoder().encode(texts).pooled - pooled).abs().max() < 1e-5
     assert (sentence_vectors(texts) - pooled).abs().max() < 1e-5
+
+
+def test_loading_minilm_leaves_the_global_rng_alone():
+    """A training run that loads the text encoder midway must draw the same numbers as one that
+    had it loaded already (exact resume): loading initialises nothing at random."""
+    from aigc_video.models.minilm import MiniLM
+    from aigc_video.models.text_encoder import minilm_folder
+    torch.manual_seed(3)
+    expected = torch.rand(4)
+    torch.manual_seed(3)
+    model = MiniLM.from_folder(minilm_folder())
+    assert torch.equal(torch.rand(4), expected)
+    assert not any(p.is_meta for p in model.parameters()) and not any(p.requires_grad for p in model.parameters())

@@ -95,14 +95,17 @@ class MiniLM(nn.Module):
     @classmethod
     def from_folder(cls, folder: str | Path) -> "MiniLM":
         """From a sentence-transformers / Hugging Face folder (`config.json` + `model.safetensors`);
-        the pooler and the stored position ids are not used."""
+        the pooler and the stored position ids are not used. Built on the meta device and given
+        the file's tensors: no random initialisation, so loading it leaves torch's global RNG as it
+        was (a resumed training run draws the same numbers as an uninterrupted one)."""
         from safetensors.torch import load_file
         folder = Path(folder)
-        model = cls(MiniLMConfig.from_json(folder / "config.json"))
+        with torch.device("meta"):
+            model = cls(MiniLMConfig.from_json(folder / "config.json"))
         state = load_file(str(folder / "model.safetensors"))
-        state = {k.removeprefix("bert."): v for k, v in state.items()
+        state = {k.removeprefix("bert."): v.float() for k, v in state.items()
                  if not k.removeprefix("bert.").startswith(("pooler.", "embeddings.position_ids"))}
-        model.load_state_dict(state)
+        model.load_state_dict(state, assign=True)   # strict: every parameter comes from the file
         return model.eval().requires_grad_(False)
 
 
