@@ -21,10 +21,11 @@ def _registry() -> dict[str, tuple[type, type]]:
     from .flow_dit import FlowDiT, FlowDiTConfig
     from .gan import DiscriminatorConfig, VideoDiscriminator, VideoGAN
     from .latent_cvae import LatentCVAE, LatentCVAEConfig
+    from .upscaler import LayoutUpscaler, UpscalerConfig
     from .vae import VideoVAE, VideoVAEConfig
     return {"VideoVAE": (VideoVAE, VideoVAEConfig), "FlowDiT": (FlowDiT, FlowDiTConfig),
             "VideoGAN": (VideoGAN, FlowDiTConfig), "VideoDiscriminator": (VideoDiscriminator, DiscriminatorConfig),
-            "LatentCVAE": (LatentCVAE, LatentCVAEConfig)}
+            "LatentCVAE": (LatentCVAE, LatentCVAEConfig), "LayoutUpscaler": (LayoutUpscaler, UpscalerConfig)}
 
 
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt")

@@ -1,4 +1,4 @@
-"""`aigc-video train vae|flow|gan|cvae --config configs/NAME.yaml [key=value ...] [--resume latest]`.
+"""`aigc-video train vae|flow|gan|cvae|upscaler --config configs/NAME.yaml [key=value ...] [--resume latest]`.
 
 Cheap to import: torch and the recipes load only when the command runs.
 """
@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import argparse
 
-RECIPES = ("vae", "flow", "gan", "cvae")
+RECIPES = ("vae", "flow", "gan", "cvae", "upscaler")
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "train", help="train a learned model with its recipe",
-        usage="aigc-video train {vae,flow,gan,cvae} --config FILE [key=value ...] [--resume latest|DIR] [--no-progress]",
+        usage="aigc-video train {vae,flow,gan,cvae,upscaler} --config FILE [key=value ...] [--resume latest|DIR] [--no-progress]",
         description="Train a model from a YAML recipe config; key=value arguments override config entries "
                     "(dotted for nested ones, e.g. model.depth=2).")
     parser.add_argument("model", choices=RECIPES, help="which recipe to run")
@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
         from .flow_recipe import train_flow as train
     elif args.model == "gan":
         from .gan_recipe import train_gan as train
+    elif args.model == "upscaler":
+        from .upscaler_recipe import train_upscaler as train
     else:
         from .cvae_recipe import train_cvae as train
     result = train(config, resume=args.resume, progress=not args.no_progress)
