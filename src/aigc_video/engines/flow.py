@@ -29,7 +29,7 @@ class FlowEngine(LatentEngine):
     def __init__(self, checkpoint: str | os.PathLike | None = None, steps: int = DEFAULT_STEPS, sampler: str = "euler",
                  guidance: float = DEFAULT_GUIDANCE, shift: float = 1.0, use_layout: bool = True, context_frames: int = 1,
                  sharpen: float = 0.5, threads: int = 0, precision: str = "auto",
-                 guidance_rescale: float = DEFAULT_GUIDANCE_RESCALE):
+                 guidance_rescale: float = DEFAULT_GUIDANCE_RESCALE, upscaler: str | os.PathLike | None = "auto"):
         from ..sampling import get_sampler, timesteps
         get_sampler(sampler)
         timesteps(steps, shift)
@@ -37,7 +37,7 @@ class FlowEngine(LatentEngine):
             raise InputError(f"guidance_rescale {guidance_rescale!r} must be in 0..1")
         self.steps, self.sampler, self.guidance, self.shift = steps, sampler, guidance, shift
         self.guidance_rescale = guidance_rescale
-        super().__init__(checkpoint, use_layout, context_frames, sharpen, threads, precision)
+        super().__init__(checkpoint, use_layout, context_frames, sharpen, threads, precision, upscaler)
 
     def sample_window(self, text, layout, generator, context, context_mask):
         import torch

@@ -10,7 +10,10 @@ decoded together (the decoder is convolutional in time), so no seam is left by t
 Upscaler: a mild unsharp mask at the native size (amount 0.5, Gaussian sigma 0.5 native pixels),
 which restores the edge contrast the bicubic kernel spreads, then bicubic
 (torch.nn.functional.interpolate, on uint8 frames: see `upscale`) to the requested size. A
-requested aspect ratio other than the native one is reached by stretching.
+requested aspect ratio other than the native one is reached by stretching. Above the native size,
+when the package ships one (checkpoints/upscaler, `upscaler="auto"`), the learned upscaler replaces
+both: a small network from the native frame and the plan's layout at 4x the native size, then
+bicubic to the requested size (models/upscaler.py; `upscaler=None` gives the old path exactly).
 
 Frame rate: the models were trained at one frame rate (12 fps); a shot planned at another is
 sampled at the native rate (its tracks retimed, so objects move per frame as in training) and each
@@ -64,7 +67,10 @@ class LatentEngine:
     flops_method = "forward"     # ... and the method of it whose FLOPs are counted
 
     def __init__(self, checkpoint: str | os.PathLike | None = None, use_layout: bool = True, context_frames: int = 1,
-                 sharpen: float = 0.5, threads: int = 0, precision: str = "auto"):
+                 sharpen: float = 0.5, threads: int = 0, precision: str = "auto",
+                 upscaler: str | os.PathLike | None = "auto"):
+        """upscaler: a LayoutUpscaler checkpoint folder; "auto" the shipped one (checkpoints/upscaler)
+        when the package has it; None or "bicubic" the unsharp mask + bicubic alone (`upscale`)."""
         import torch
         if precision not in ("auto", "fp32", "bf16"):
             raise InputError(f"precision {precision!r} must be 'auto', 'fp32' or 'bf16'")
@@ -87,6 +93,10 @@ class LatentEngine:
         else:                            # a convolutional one draws at the size it was trained at
             self.native_w, self.native_h = (int(v) for v in self.meta["size"])
         self.window = self.latent_frames * self.ft          # native clip length in frames
+        if upscaler == "auto":
+            upscaler = CHECKPOINTS / "upscaler" if (CHECKPOINTS / "upscaler" / "upscaler.json").exists() else None
+        from ..models.io import load_component
+        self.upscaler = None if upscaler in (None, "bicubic") else load_component(Path(upscaler), "upscaler")[0]
 
     @property
     def latent_frames(self) -> int:
@@ -100,7 +110,8 @@ class LatentEngine:
 
     def latents(self, shot: ShotPlan):
         """Sample all latent frames of a shot: (1, C, n_latent, h, w), and the per-frame layout
-        (1, n_latent * ft, 4, h', w') at the decoder's layout resolution (None without layout)."""
+        (1, n_latent * ft, 4, h', w') at the decoder's layout resolution (None without layout).
+        A picture shot's first latent frame is its picture, encoded (engines/first_frame.py)."""
         import torch
 
         from ..data.layout import latent_layout, rasterize_layout
@@ -122,7 +133,10 @@ class LatentEngine:
             layout = latent_layout(frames, self.ft, self.vae.config.layout_fold)   # (1, 4, n_latent, h, w)
         # 2. Windows: the first from noise, each next one continuing from the last context frames.
         g = torch.Generator().manual_seed(int(shot.seed))
-        z_all = None
+        z_all = first = None
+        if shot.picture is not None:
+            from .first_frame import picture_latent
+            first = picture_latent(self.vae, shot.picture, self.native_w, self.native_h)
         for w in range(n_windows):
             start = w * new_per_window
             lay = None if layout is None else layout[:, :, start:start + nf]
@@ -131,13 +145,19 @@ class LatentEngine:
                 context = torch.zeros_like(z_all[:, :, :nf])
                 context[:, :, :self.context_frames] = z_all[:, :, start:start + self.context_frames]
                 context_mask = torch.arange(nf)[None] < self.context_frames
+            elif first is not None:   # the picture is the clean first frame the model continues from
+                context = torch.zeros(*first.shape[:2], nf, *first.shape[3:])
+                context[:, :, :1] = first
+                context_mask = torch.arange(nf)[None] < 1
             z = self.sample_window(text, lay, g, context, context_mask)
             if z_all is None:   # float32 whatever the autocast: later windows continue from it
                 z_all = torch.zeros(*z.shape[:2], n_latent, *z.shape[3:])
             z_all[:, :, start:start + nf] = z.float()
         return z_all, frames
 
-    def generate(self, shot: ShotPlan, width: int, height: int, fps: int) -> np.ndarray:
+    def native_frames(self, shot: ShotPlan, fps: int):
+        """The shot's frames at the model's size and rate: (n_native, 3, h, w) in [-1, 1], and for
+        each of the shot's `fps` frames the index of the native frame it shows."""
         import torch
 
         from ..data.layout import decoder_layout
@@ -146,9 +166,32 @@ class LatentEngine:
             z, layout = self.latents(native)
             layout = None if layout is None else decoder_layout(self.vae, layout, z.device, self.layout_factor)
             video = self.vae.decode(z.float() / self.vae.config.scaling, layout).float()  # (1, 3, T, h, w)
-            # Upscale each native frame once, then repeat it: at 24 fps every frame is shown twice.
-            video = video[0, :, :int(pick[-1]) + 1].transpose(0, 1)                       # (n_native, 3, h, w)
-            return upscale(video, height, width, self.sharpen).numpy()[pick]               # (n_frames, H, W, 3)
+        return video[0, :, :int(pick[-1]) + 1].transpose(0, 1), pick
+
+    def generate(self, shot: ShotPlan, width: int, height: int, fps: int) -> np.ndarray:
+        from .first_frame import still_view
+        drawn = still_view(shot) if shot.picture is not None else shot
+        video, pick = self.native_frames(drawn, fps)
+        # Upscale each native frame once, then repeat it: at 24 fps every frame is shown twice.
+        frames = self.to_size(video, drawn, fps, height, width).numpy()                    # (n_native, H, W, 3)
+        if shot.picture is None:
+            return frames[pick]                                                            # (n_frames, H, W, 3)
+        from ..scene.render import apply_camera, render_masks
+        from .first_frame import over_picture
+        masks = render_masks(retime(drawn, fps, int(self.meta.get("fps", fps)))[0], self.native_w, self.native_h)
+        return apply_camera(over_picture(frames, video.numpy(), masks[:len(video)], shot.picture)[pick], shot)
+
+    def to_size(self, video, shot: ShotPlan, fps: int, height: int, width: int):
+        """Native frames (n_native, 3, h, w) -> uint8 (n_native, height, width, 3): above the native
+        size the learned upscaler, reading the plan's layout at its own size (models/upscaler.py),
+        else (or without one) the unsharp mask + bicubic of `upscale`."""
+        h, w = video.shape[-2:]
+        if self.upscaler is None or (height <= h and width <= w):
+            return upscale(video, height, width, self.sharpen)
+        from ..models.upscaler import shot_masks, upscale_frames
+        s = self.upscaler.config.scale
+        masks, colors = shot_masks(retime(shot, fps, int(self.meta.get("fps", fps)))[0], s * w, s * h)
+        return upscale_frames(self.upscaler, video, masks[:len(video)], colors, height, width)
 
 
 def retime(shot: ShotPlan, fps: int, native_fps: int) -> tuple[ShotPlan, np.ndarray]:

@@ -248,6 +248,19 @@ def _resample(src: np.ndarray, rows: np.ndarray, dst: np.ndarray, ix: np.ndarray
         dst[:, a:b] = rows[:, s:s + b - a]
 
 
+def apply_camera(frames: np.ndarray, shot: ShotPlan) -> np.ndarray:
+    """The shot's camera (zoom, pan per frame) applied to whole drawn frames (T, H, W, 3), in
+    place, as the scene engine moves its background: for frames drawn under a still view."""
+    height, width = frames.shape[1:3]
+    rows = np.empty_like(frames[0])
+    for i, frame in enumerate(frames):
+        cam = _camera(shot, i, width, height)
+        if cam is not None:
+            ix, iy = _camera_indices(cam, width, height)
+            _resample(frame.copy(), rows, frame, ix, iy)
+    return frames
+
+
 def iter_frames(shot: ShotPlan, width: int, height: int, fps: int = 24) -> Iterator[np.ndarray]:
     """Frames of a shot one at a time, (height, width, 3) uint8 each: for streaming.
 
