@@ -37,7 +37,7 @@ from machine import describe as describe_machine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "A red ball bounces across the green grass."
-SCRIPT = ("A red ball bounces across the green grass. A blue car drives left on the road at night. "
+SCRIPT = ("A red ball bounces across the green grass. A blue car drives left through the city at night. "
           "Two yellow birds fly over the sea.")
 # Training wall clock of what each engine ships, bf16 on a 2-core EPYC (MODEL_CARD.md): the flow
 # engine's VAE 9.0 + decoder fine-tune 8.3 + FlowDiT 31.7 minutes. gan and vae read their own from

