@@ -118,7 +118,11 @@ class Pipeline:
                                       assets=self.assets, picture=self.picture())
 
     def generate(self, text: str, output: str | os.PathLike = "out.mp4", *,
-                 progress: ProgressFn | None = None, keep_frames: bool = True) -> GenerationResult:
+                 progress: ProgressFn | None = None, keep_frames: bool = True,
+                 native: dict[int, tuple] | None = None) -> GenerationResult:
+        """native: {shot index: the learned engine's native frames of that shot}, drawn already
+        together with other jobs' shots (`LatentEngine.draw_native`, serve/batch.py); their
+        sampling cost is the batch's, not in this report's frames stage (the report lists them)."""
         # PyAV is imported only when a video is made, not for `plan`.
         from .synthesis import compose
         from .synthesis.encode import check_output_path
@@ -155,6 +159,7 @@ class Pipeline:
         clips: list[np.ndarray] = []
         shot_engines = _shot_engines(engine.name, scene_plan)
         fallback = get_engine("render") if any(e["engine"] != engine.name for e in shot_engines) else None
+        native = {i: n for i, n in (native or {}).items() if shot_engines[i]["engine"] == engine.name}
 
         def generate_clips():
             for i, shot in enumerate(scene_plan.shots):
@@ -163,7 +168,8 @@ class Pipeline:
                     key = shot_key(shot, drawer, *self.size, self.fps) if cache.enabled else None
                     clip = cache.get("shots", key) if key else None
                     if clip is None:
-                        clip = drawer.generate(shot, *self.size, self.fps)
+                        clip = drawer.generate(shot, *self.size, self.fps, **(
+                            {"native": native[i]} if i in native else {}))
                         if key:
                             cache.put("shots", key, clip)
                     clips.append(clip)
@@ -194,6 +200,7 @@ class Pipeline:
             "engine": engine.name,
             "model": str(self.engine_options["checkpoint"]) if self.engine_options.get("checkpoint") else None,
             "shot_engines": shot_engines,
+            "drawn_in_batch": [i + 1 for i in sorted(native)],
             "materials": materials_used(scene_plan),
             "image": picture.to_dict() if picture is not None else None,
             "text": text,

@@ -39,11 +39,7 @@ class FlowEngine(LatentEngine):
         self.guidance_rescale = guidance_rescale
         super().__init__(checkpoint, use_layout, context_frames, sharpen, threads, precision, upscaler)
 
-    def sample_window(self, text, layout, generator, context, context_mask):
-        import torch
-
+    def draw_window(self, noise, text, layout, context, context_mask):
         from ..sampling import sample_latents
-        c = self.model.config
-        noise = torch.randn((1, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width), generator=generator)
         return sample_latents(self.model, text, layout, noise, self.steps, self.sampler, self.guidance, self.shift,
                               context, context_mask, self.guidance_rescale)

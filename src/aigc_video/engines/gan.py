@@ -13,8 +13,5 @@ class GanEngine(LatentEngine):
     recipe = "gan"
     model_label = "GAN generator"
 
-    def sample_window(self, text, layout, generator, context, context_mask):
-        import torch
-        c = self.model.config
-        noise = torch.randn((1, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width), generator=generator)
+    def draw_window(self, noise, text, layout, context, context_mask):
         return self.model.generate(noise, text.tokens, text.mask, text.pooled, layout, context, context_mask)

@@ -1,6 +1,11 @@
 """What the learned engines share: a generator of video-VAE latents, conditioned on the shot's
 caption and layout, decoded by the VAE and upscaled. Each engine (flow, gan, vae) says only how
-one window of latent frames is sampled (`sample_window`).
+one window of latent frames is sampled: the noise it starts from (`window_noise`) and the network's
+map from noise and conditions to latents (`draw_window`).
+
+Batches: `draw_native` draws several shots at once (the job service's `--batch`): each window is
+one forward pass over every shot still being drawn, each shot's noise drawn from its own seed's
+generator, so a shot drawn in a batch gives the frames it gives alone (up to float rounding).
 
 Shots longer than the model's native clip are continued window by window: each new window is
 sampled with the last latent frame(s) of the previous one given as clean context (every model was
@@ -102,22 +107,71 @@ class LatentEngine:
     def latent_frames(self) -> int:
         return int(self.model.config.latent_frames)
 
-    def sample_window(self, text, layout, generator, context, context_mask):
-        """One window of latent frames (1, C, latent_frames, h, w) for the caption `text`
-        (a TextEmbedding), the window's layout (1, 4, latent_frames, h, w) or None, and, after the
-        first window, context latents with context_mask (1, latent_frames) True on the frames given."""
+    def window_noise(self, generator):
+        """The noise one window starts from, (1, ...), drawn from the shot's own generator: here a
+        latent window on a transformer's grid (flow, gan)."""
+        import torch
+        c = self.model.config
+        return torch.randn((1, c.latent_channels, c.latent_frames, c.latent_height, c.latent_width), generator=generator)
+
+    def draw_window(self, noise, text, layout, context, context_mask):
+        """Latent windows (B, C, latent_frames, h, w) from noise (B, ...) (`window_noise`'s, stacked),
+        the captions (a TextEmbedding of B), the windows' layout (B, 4, latent_frames, h, w) or None,
+        and context latents with context_mask (B, latent_frames) True on the frames given, or None."""
         raise NotImplementedError
+
+    def sample_window(self, text, layout, generator, context, context_mask):
+        """One window of latent frames (1, C, latent_frames, h, w) for one shot."""
+        return self.draw_window(self.window_noise(generator), text, layout, context, context_mask)
 
     def latents(self, shot: ShotPlan):
         """Sample all latent frames of a shot: (1, C, n_latent, h, w), and the per-frame layout
         (1, n_latent * ft, 4, h', w') at the decoder's layout resolution (None without layout).
         A picture shot's first latent frame is its picture, encoded (engines/first_frame.py)."""
+        return self.latents_batch([shot])[0]
+
+    def latents_batch(self, shots: list[ShotPlan], progress=None) -> list[tuple]:
+        """`latents` of several shots, one forward pass per window over the shots still being drawn
+        (two where some have a context and some not: the model reads a missing context differently
+        from an all-masked one). Shots may differ in length; each keeps its own seed's noise.
+        progress(fraction) is called after each window (the job service checks cancels there)."""
+        import torch
+
+        from ..models.text_encoder import TextEmbedding
+        draws = [self._prepare(shot) for shot in shots]
+        nf = self.latent_frames
+        n_windows = max(d.n_windows for d in draws)
+        for w in range(n_windows):
+            # 1. Each active shot's (draw, noise, layout, context, context_mask) for this window, its
+            #    noise drawn first as when alone.
+            inputs = [(d, self.window_noise(d.generator), *self._window_inputs(d, w))
+                      for d in draws if w < d.n_windows]
+            # 2. One forward pass per kind of window: with a context, and without.
+            for group in ([i for i in inputs if i[3] is not None], [i for i in inputs if i[3] is None]):
+                if not group:
+                    continue
+                layouts = [i[2] for i in group]
+                z = self.draw_window(
+                    torch.cat([i[1] for i in group]), TextEmbedding.cat([i[0].text for i in group]),
+                    None if layouts[0] is None else torch.cat(layouts),
+                    *((None, None) if group[0][3] is None else
+                      (torch.cat([i[3] for i in group]), torch.cat([i[4] for i in group])))).float()
+                start = w * (nf - self.context_frames)
+                for k, (d, *_rest) in enumerate(group):
+                    if d.z_all is None:   # float32 whatever the autocast: later windows continue from it
+                        d.z_all = torch.zeros(1, z.shape[1], d.n_latent, *z.shape[3:])
+                    d.z_all[:, :, start:start + nf] = z[k:k + 1]
+            if progress is not None:
+                progress((w + 1) / n_windows)
+        return [(d.z_all, d.frames) for d in draws]
+
+    def _prepare(self, shot: ShotPlan) -> "ShotDraw":
+        """1. Conditions: caption tokens, layout per latent frame over the whole shot, the seed."""
         import torch
 
         from ..data.layout import latent_layout, rasterize_layout
         from ..models.text_encoder import shared_text_encoder
         nf = self.latent_frames
-        # 1. Conditions: caption tokens, layout per latent frame over the whole shot.
         text = shared_text_encoder().encode([shot.caption])
         new_per_window = nf - self.context_frames
         n_latent = max(nf, -(-shot.n_frames // self.ft))
@@ -131,47 +185,62 @@ class LatentEngine:
             frames = np.concatenate([frames, np.repeat(frames[-1:], pad, axis=0)]) if pad > 0 else frames
             frames = frames[None, :n_latent * self.ft]
             layout = latent_layout(frames, self.ft, self.vae.config.layout_fold)   # (1, 4, n_latent, h, w)
-        # 2. Windows: the first from noise, each next one continuing from the last context frames.
-        g = torch.Generator().manual_seed(int(shot.seed))
-        z_all = first = None
+        first = None
         if shot.picture is not None:
             from .first_frame import picture_latent
             first = picture_latent(self.vae, shot.picture, self.native_w, self.native_h)
-        for w in range(n_windows):
-            start = w * new_per_window
-            lay = None if layout is None else layout[:, :, start:start + nf]
-            context = context_mask = None
-            if w:
-                context = torch.zeros_like(z_all[:, :, :nf])
-                context[:, :, :self.context_frames] = z_all[:, :, start:start + self.context_frames]
-                context_mask = torch.arange(nf)[None] < self.context_frames
-            elif first is not None:   # the picture is the clean first frame the model continues from
-                context = torch.zeros(*first.shape[:2], nf, *first.shape[3:])
-                context[:, :, :1] = first
-                context_mask = torch.arange(nf)[None] < 1
-            z = self.sample_window(text, lay, g, context, context_mask)
-            if z_all is None:   # float32 whatever the autocast: later windows continue from it
-                z_all = torch.zeros(*z.shape[:2], n_latent, *z.shape[3:])
-            z_all[:, :, start:start + nf] = z.float()
-        return z_all, frames
+        return ShotDraw(text, layout, frames, n_latent, n_windows, torch.Generator().manual_seed(int(shot.seed)), first)
+
+    def _window_inputs(self, d: "ShotDraw", w: int) -> tuple:
+        """2. Window w of a shot: its layout and context; the first from noise (or the picture),
+        each next one continuing from the last context frames."""
+        import torch
+        nf = self.latent_frames
+        start = w * (nf - self.context_frames)
+        lay = None if d.layout is None else d.layout[:, :, start:start + nf]
+        context = context_mask = None
+        if w:
+            context = torch.zeros_like(d.z_all[:, :, :nf])
+            context[:, :, :self.context_frames] = d.z_all[:, :, start:start + self.context_frames]
+            context_mask = torch.arange(nf)[None] < self.context_frames
+        elif d.first is not None:   # the picture is the clean first frame the model continues from
+            context = torch.zeros(*d.first.shape[:2], nf, *d.first.shape[3:])
+            context[:, :, :1] = d.first
+            context_mask = torch.arange(nf)[None] < 1
+        return lay, context, context_mask
 
     def native_frames(self, shot: ShotPlan, fps: int):
         """The shot's frames at the model's size and rate: (n_native, 3, h, w) in [-1, 1], and for
         each of the shot's `fps` frames the index of the native frame it shows."""
+        return self.native_frames_batch([(shot, fps)])[0]
+
+    def native_frames_batch(self, requests: list[tuple[ShotPlan, int]], progress=None) -> list[tuple]:
+        """`native_frames` of several (shot, fps), the latents drawn together (`latents_batch`),
+        each shot decoded alone (shots differ in length, and a batched decode measured no faster)."""
         import torch
 
         from ..data.layout import decoder_layout
-        native, pick = retime(shot, fps, int(self.meta.get("fps", fps)))
+        timed = [retime(shot, fps, int(self.meta.get("fps", fps))) for shot, fps in requests]
+        out = []
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-            z, layout = self.latents(native)
-            layout = None if layout is None else decoder_layout(self.vae, layout, z.device, self.layout_factor)
-            video = self.vae.decode(z.float() / self.vae.config.scaling, layout).float()  # (1, 3, T, h, w)
-        return video[0, :, :int(pick[-1]) + 1].transpose(0, 1), pick
+            for (z, layout), (_, pick) in zip(self.latents_batch([native for native, _ in timed], progress), timed):
+                layout = None if layout is None else decoder_layout(self.vae, layout, z.device, self.layout_factor)
+                video = self.vae.decode(z.float() / self.vae.config.scaling, layout).float()  # (1, 3, T, h, w)
+                out.append((video[0, :, :int(pick[-1]) + 1].transpose(0, 1), pick))
+        return out
 
-    def generate(self, shot: ShotPlan, width: int, height: int, fps: int) -> np.ndarray:
-        from .first_frame import still_view
-        drawn = still_view(shot) if shot.picture is not None else shot
-        video, pick = self.native_frames(drawn, fps)
+    def draw_native(self, requests: list[tuple[ShotPlan, int]], progress=None) -> list[tuple]:
+        """What `generate` draws for each (shot, fps), several shots at once: pass each result
+        back as its `native`."""
+        return self.native_frames_batch([(drawn_view(shot), fps) for shot, fps in requests], progress)
+
+    def generate(self, shot: ShotPlan, width: int, height: int, fps: int, native: tuple | None = None) -> np.ndarray:
+        """The shot's frames (n_frames, height, width, 3) uint8; `native`: its (video, pick) from
+        `draw_native`, drawn already (in a batch), else drawn here."""
+        drawn = drawn_view(shot)
+        video, pick = native if native is not None else self.native_frames(drawn, fps)
+        if len(pick) != shot.n_frames:
+            raise ValueError(f"the native frames given cover {len(pick)} frames, the shot has {shot.n_frames}")
         # Upscale each native frame once, then repeat it: at 24 fps every frame is shown twice.
         frames = self.to_size(video, drawn, fps, height, width).numpy()                    # (n_native, H, W, 3)
         if shot.picture is None:
@@ -192,6 +261,27 @@ class LatentEngine:
         s = self.upscaler.config.scale
         masks, colors = shot_masks(retime(shot, fps, int(self.meta.get("fps", fps)))[0], s * w, s * h)
         return upscale_frames(self.upscaler, video, masks[:len(video)], colors, height, width)
+
+
+@dataclasses.dataclass
+class ShotDraw:
+    """One shot's conditions and latents while its windows are drawn (`latents_batch`)."""
+    text: object                 # TextEmbedding of 1
+    layout: object               # (1, 4, n_latent, h, w) or None
+    frames: np.ndarray | None    # (1, n_latent * ft, 4, h', w'): the layout at the decoder's resolution
+    n_latent: int
+    n_windows: int
+    generator: object            # torch.Generator seeded with the shot's seed
+    first: object                # the encoded picture (1, C, 1, h, w) or None
+    z_all: object = None         # (1, C, n_latent, h, w) float32, filled window by window
+
+
+def drawn_view(shot: ShotPlan) -> ShotPlan:
+    """What the model is asked to draw: a picture shot under a still camera (engines/first_frame.py)."""
+    if shot.picture is None:
+        return shot
+    from .first_frame import still_view
+    return still_view(shot)
 
 
 def retime(shot: ShotPlan, fps: int, native_fps: int) -> tuple[ShotPlan, np.ndarray]:

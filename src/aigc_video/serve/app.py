@@ -61,7 +61,8 @@ class Settings:
     """How the server runs. `workers`: generation processes, one job each at a time (1 = one job
     at a time on this machine; 0 = accept and queue only). `max_queued`: waiting jobs before 429.
     `requeue_interrupted`: at start, put jobs cut off by a crash back in the queue instead of
-    marking them interrupted."""
+    marking them interrupted. `batch`: a worker takes up to this many queued jobs of one learned
+    engine at once and draws their shots together (serve/batch.py)."""
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -71,11 +72,14 @@ class Settings:
     max_queued: int = 32
     requeue_interrupted: bool = False
     cancel_grace_s: float = 5.0
+    batch: int = 1
 
     def check(self) -> None:
         check_bind(self.host, self.token)
         if not 0 <= self.workers <= 64:
             raise InputError(f"workers {self.workers} is outside the limit 0..64")
+        if not 1 <= self.batch <= 64:
+            raise InputError(f"batch {self.batch} is outside the limit 1..64")
         if not 1 <= self.max_queued <= 10_000:
             raise InputError(f"max_queued {self.max_queued} is outside the limit 1..10000")
         if not 1 <= self.port <= 65535:
@@ -125,7 +129,7 @@ def create_app(settings: Settings) -> FastAPI:
                 shutil.rmtree(job_folder(data_dir, job.id), ignore_errors=True)
         sweep_orphans(store, data_dir)
         # 3. Start the workers.
-        pool = WorkerPool(store, data_dir, settings.workers, settings.cancel_grace_s)
+        pool = WorkerPool(store, data_dir, settings.workers, settings.cancel_grace_s, batch=settings.batch)
         pool.start()
         app.state.store, app.state.pool = store, pool
         try:

@@ -26,6 +26,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="job store and videos (default $XDG_DATA_HOME/aigc-video or ~/.local/share/aigc-video)")
     p.add_argument("--workers", type=int, default=1,
                    help="generation processes, each one job at a time (default 1)")
+    p.add_argument("--batch", type=int, default=1,
+                   help="a worker takes up to N queued jobs of one learned engine at once and draws "
+                        "their shots together (default 1: measured no faster on a CPU, "
+                        "bench/results/batch_throughput.md)")
     p.add_argument("--token", default=os.environ.get(TOKEN_ENV),
                    help=f"access token required on every API call (default ${TOKEN_ENV}); "
                         "needed to bind a non-loopback address")
@@ -39,7 +43,7 @@ def settings_from(args: argparse.Namespace):
     from .app import Settings, default_data_dir
 
     return Settings(host=args.host, port=args.port, data_dir=args.data_dir or default_data_dir(),
-                    workers=args.workers, token=args.token or None, max_queued=args.max_queued,
+                    workers=args.workers, batch=args.batch, token=args.token or None, max_queued=args.max_queued,
                     requeue_interrupted=args.requeue_interrupted)
 
 

@@ -24,9 +24,11 @@ RESTART_BACKOFF_S = (0.0, 1.0, 2.0, 5.0, 10.0)  # a worker that keeps dying at s
 
 class WorkerPool:
     def __init__(self, store: JobStore, data_dir: Path, n_workers: int = 1,
-                 cancel_grace_s: float = 5.0, poll_s: float = 0.1):
+                 cancel_grace_s: float = 5.0, poll_s: float = 0.1, batch: int = 1):
+        """batch: up to this many queued jobs of one learned engine per worker at once (serve/batch.py)."""
         self.store, self.data_dir = store, Path(data_dir)
         self.n_workers, self.cancel_grace_s, self.poll_s = n_workers, cancel_grace_s, poll_s
+        self.batch = batch
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.processes: dict[int, subprocess.Popen] = {}  # slot -> its current worker process
@@ -49,7 +51,8 @@ class WorkerPool:
     def _spawn(self, worker_id: str) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, "-m", "aigc_video.serve.worker", "--data-dir", str(self.data_dir),
-             "--worker-id", worker_id, "--parent-pid", str(os.getpid()), "--poll-s", str(self.poll_s)],
+             "--worker-id", worker_id, "--parent-pid", str(os.getpid()), "--poll-s", str(self.poll_s),
+             "--batch", str(self.batch)],
             stdin=subprocess.DEVNULL, close_fds=True)
 
     def _run_slot(self, slot: int) -> None:

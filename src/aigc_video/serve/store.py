@@ -23,6 +23,9 @@ QUEUED, RUNNING, DONE, FAILED, CANCELLED, INTERRUPTED = (
 STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED, INTERRUPTED)
 TERMINAL = frozenset({DONE, FAILED, CANCELLED, INTERRUPTED})
 BUSY_TIMEOUT_MS = 10_000
+# What taking a queued job sets: (RUNNING, worker_id, worker_pid, started_at) as parameters.
+CLAIMED = ("state = ?, worker_id = ?, worker_pid = ?, started_at = ?, attempts = attempts + 1, "
+           "version = version + 1")
 DB_FILE = "jobs.sqlite3"
 
 
@@ -248,7 +251,9 @@ class JobStore:
         return [Job.from_row(r) for r in rows]
 
     def job_of_worker(self, worker_id: str) -> Job | None:
-        return self._one("SELECT * FROM jobs WHERE worker_id = ? AND state = ?", (worker_id, RUNNING))
+        """A running job of the worker; with several (a batch), the one whose cancel is oldest first."""
+        return self._one("SELECT * FROM jobs WHERE worker_id = ? AND state = ? "
+                         "ORDER BY cancel_requested IS NULL, cancel_requested, seq LIMIT 1", (worker_id, RUNNING))
 
     def end_worker_jobs(self, worker_id: str, reason: str, state: str, kind: str) -> list[Job]:
         """The worker process is gone: its running job ends as `state` (cancelled if a cancel was
@@ -268,10 +273,33 @@ class JobStore:
         if self.db.execute("SELECT 1 FROM jobs WHERE state = ? LIMIT 1", (QUEUED,)).fetchone() is None:
             return None  # idle polling stays read-only: no write lock taken
         return self._one(
-            "UPDATE jobs SET state = ?, worker_id = ?, worker_pid = ?, started_at = ?, "
-            "attempts = attempts + 1, version = version + 1 "
+            f"UPDATE jobs SET {CLAIMED} "
             "WHERE seq = (SELECT seq FROM jobs WHERE state = ? ORDER BY seq LIMIT 1) AND state = ? "
             "RETURNING *", (RUNNING, worker_id, worker_pid, time.time(), QUEUED, QUEUED))
+
+    def claim_batch(self, worker_id: str, worker_pid: int, limit: int, engines: tuple[str, ...]) -> list[Job]:
+        """Take the oldest queued job and, when its engine is one of `engines` (the learned ones),
+        up to limit - 1 more queued jobs of the same engine and quality, oldest first: their shots
+        are drawn together (serve/batch.py). Each UPDATE is atomic: no job is taken twice."""
+        first = self.claim(worker_id, worker_pid)
+        if first is None or limit <= 1 or first.request.get("engine") not in engines:
+            return [first] if first is not None else []
+        rows = self.db.execute(
+            f"UPDATE jobs SET {CLAIMED} WHERE seq IN (SELECT seq FROM jobs WHERE state = ? "
+            "AND json_extract(request, '$.engine') = ? AND json_extract(request, '$.quality') IS ? "
+            "ORDER BY seq LIMIT ?) AND state = ? RETURNING *",
+            (RUNNING, worker_id, worker_pid, time.time(), QUEUED, first.request["engine"],
+             first.request.get("quality"), limit - 1, QUEUED)).fetchall()
+        return [first] + sorted((Job.from_row(r) for r in rows), key=lambda j: j.seq)
+
+    def cancels_asked(self, job_ids: set[str]) -> list[str]:
+        """Those of `job_ids` whose cancel was asked for (a batch's jobs not yet running alone)."""
+        if not job_ids:
+            return []
+        marks = ",".join("?" * len(job_ids))
+        rows = self.db.execute(f"SELECT id FROM jobs WHERE id IN ({marks}) AND cancel_requested IS NOT NULL",
+                               tuple(job_ids)).fetchall()
+        return [r[0] for r in rows]
 
     def _owned_update(self, job_id: str, worker_id: str, assignments: str, params: tuple) -> None:
         """Update a job this worker still owns and that nobody asked to cancel, else raise JobGone."""

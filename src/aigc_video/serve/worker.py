@@ -1,11 +1,12 @@
-"""The worker process: takes queued jobs from the store, one at a time, and runs the pipeline.
+"""The worker process: takes queued jobs from the store, one at a time, and runs the pipeline
+(with `--batch N`, up to N jobs of one learned engine at once: serve/batch.py).
 
 It is a separate OS process (started by `pool.WorkerPool`), so a crash inside generation (a
 segfault in a native library, running out of memory) kills only the worker; the server records the
 job as failed and starts a new worker. A job's files become visible (recorded in the store) only
 after the video is completely written, flushed to disk and probed.
 
-    python -m aigc_video.serve.worker --data-dir DIR --worker-id ID --parent-pid PID
+    python -m aigc_video.serve.worker --data-dir DIR --worker-id ID --parent-pid PID [--batch N]
 """
 from __future__ import annotations
 
@@ -33,17 +34,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-id", required=True)
     parser.add_argument("--parent-pid", required=True, type=int)
     parser.add_argument("--poll-s", type=float, default=0.1)
+    parser.add_argument("--batch", type=int, default=1, help="jobs of one learned engine drawn together")
     args = parser.parse_args(argv)
 
     die_with_parent(args.parent_pid)
     store = JobStore(args.data_dir / DB_FILE)
+    from ..engines import LEARNED
     from ..pipeline import Pipeline  # noqa: F401 - import the pipeline once, before the first job
+    from .batch import run_batch
     while os.getppid() == args.parent_pid:  # a worker never outlives its server
-        job = store.claim(args.worker_id, os.getpid())
-        if job is None:
+        jobs = store.claim_batch(args.worker_id, os.getpid(), args.batch, tuple(LEARNED))
+        if not jobs:
             time.sleep(args.poll_s)
-            continue
-        run_job(store, job, args.worker_id, job_folder(args.data_dir, job.id))
+        elif len(jobs) == 1:
+            run_job(store, jobs[0], args.worker_id, job_folder(args.data_dir, jobs[0].id))
+        else:
+            run_batch(store, jobs, args.worker_id, args.data_dir)
     return 0
 
 
@@ -58,23 +64,42 @@ def die_with_parent(parent_pid: int) -> None:
 
 def run_job(store: JobStore, job: Job, worker_id: str, folder: Path) -> None:
     """Run one claimed job to its end state; never raises (the worker lives on to the next job)."""
-    try:
-        outputs = generate(store, job, worker_id, folder)
-        store.finish(job.id, worker_id, outputs)
-    except JobGone as e:
-        shutil.rmtree(folder, ignore_errors=True)
-        if e.cancelled:
-            store.mark_cancelled(job.id, worker_id)
-    except InputError as e:
-        shutil.rmtree(folder, ignore_errors=True)
-        store.fail(job.id, worker_id, str(e), kind="input")
-    except Exception as e:  # noqa: BLE001 - the job fails, the worker goes on
-        shutil.rmtree(folder, ignore_errors=True)
-        traceback.print_exc(file=sys.stderr)
-        store.fail(job.id, worker_id, f"internal error: {type(e).__name__}: {e}", kind="internal")
+    with JobOutcome(store, job, worker_id, folder):
+        pipeline, _ = plan_job(store, job, worker_id, folder)
+        store.finish(job.id, worker_id, make_video(store, job, worker_id, folder, pipeline))
 
 
-def generate(store: JobStore, job: Job, worker_id: str, folder: Path) -> dict:
+class JobOutcome:
+    """`with JobOutcome(...) as o:` records an exception inside as the job's end (cancelled, or
+    failed with its kind) and swallows it, so the worker lives on; `o.ok` says none came."""
+
+    def __init__(self, store: JobStore, job: Job, worker_id: str, folder: Path):
+        self.store, self.job, self.worker_id, self.folder = store, job, worker_id, folder
+        self.ok = True
+
+    def __enter__(self) -> "JobOutcome":
+        return self
+
+    def __exit__(self, kind, e, tb) -> bool:
+        if e is None or not isinstance(e, Exception):
+            return False
+        self.ok = False
+        job_id, worker_id = self.job.id, self.worker_id
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if isinstance(e, JobGone):
+            if e.cancelled:
+                self.store.mark_cancelled(job_id, worker_id)
+        elif isinstance(e, InputError):
+            self.store.fail(job_id, worker_id, str(e), kind="input")
+        else:  # the job fails, the worker goes on
+            traceback.print_exception(e, file=sys.stderr)
+            self.store.fail(job_id, worker_id, f"internal error: {type(e).__name__}: {e}", kind="internal")
+        return True
+
+
+def plan_job(store: JobStore, job: Job, worker_id: str, folder: Path):
+    """Steps 1-2 of a job: its folder, its Pipeline, the storyboard recorded; -> (the Pipeline,
+    the scene plan its video will draw)."""
     from ..pipeline import Pipeline
 
     req = job.request
@@ -93,15 +118,22 @@ def generate(store: JobStore, job: Job, worker_id: str, folder: Path) -> dict:
                         image=str(image) if image is not None else None)
 
     # 2. Parse and plan first (fast) so the page can show the storyboard while frames render.
-    storyboard, _ = pipeline.plan(req["text"])
+    storyboard, scene_plan = pipeline.plan(req["text"])
     if storyboard.duration_s > req["max_duration_s"]:
         raise InputError(f"the script would last {storyboard.duration_s:.1f} s, over this job's "
                          f"duration limit max_duration_s={req['max_duration_s']:g} s")
     store.record_storyboard(job.id, worker_id, storyboard.to_dict())
+    return pipeline, scene_plan
 
+
+def make_video(store: JobStore, job: Job, worker_id: str, folder: Path, pipeline, native: dict | None = None,
+               on_progress=None) -> dict:
+    """Steps 3-4 of a job: the video, verified; -> its outputs. native: its learned shots drawn
+    already in a batch ({shot index: native frames}); on_progress: called at each progress write."""
+    req = job.request
     # 3. The whole pipeline; each progress report also checks that the job is still ours.
-    result = pipeline.generate(req["text"], folder / "video.mp4", keep_frames=False,
-                               progress=ProgressRecorder(store, job.id, worker_id))
+    result = pipeline.generate(req["text"], folder / "video.mp4", keep_frames=False, native=native,
+                               progress=ProgressRecorder(store, job.id, worker_id, on_progress))
 
     # 4. Verify before recording: the file is flushed, decodes, and is what was asked for.
     files = {"video": result.video_path, "report": result.report_path}
@@ -135,8 +167,8 @@ class ProgressRecorder:
     """The pipeline's progress callback: writes {stage: fraction} to the store, throttled, and
     raises JobGone (stopping the pipeline) once the job is cancelled or no longer ours."""
 
-    def __init__(self, store: JobStore, job_id: str, worker_id: str):
-        self.store, self.job_id, self.worker_id = store, job_id, worker_id
+    def __init__(self, store: JobStore, job_id: str, worker_id: str, on_write=None):
+        self.store, self.job_id, self.worker_id, self.on_write = store, job_id, worker_id, on_write
         self.progress: dict[str, float] = {}
         self.last_write = 0.0
         self.last_stage: str | None = None
@@ -147,6 +179,8 @@ class ProgressRecorder:
         if stage != self.last_stage or fraction >= 1.0 or now - self.last_write >= PROGRESS_EVERY_S:
             self.store.record_progress(self.job_id, self.worker_id, stage, self.progress)
             self.last_write, self.last_stage = now, stage
+            if self.on_write is not None:
+                self.on_write()
 
 
 def verify_video(path: Path, req: dict, report: dict) -> dict:
