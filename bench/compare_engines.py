@@ -89,8 +89,9 @@ def training_minutes(name: str) -> float | None:
     from aigc_video.engines.latent import CHECKPOINTS
     if name == "render":
         return 0.0
-    if name == "flow":
-        return FLOW_MINUTES
+    if name == "flow":   # its default upscaler (engines/flow.py) was trained too
+        up = json.loads((CHECKPOINTS / "upscaler" / "upscaler.json").read_text())
+        return round(FLOW_MINUTES + up["train_minutes"] + up["pair_minutes"], 1)
     folder, component = (CHECKPOINTS / "gan", "gan") if name == "gan" else (CHECKPOINTS / "vae", "cvae")
     own = json.loads((folder / f"{component}.json").read_text()).get("train_minutes")
     return None if own is None else round(own + (FLOW_MINUTES if name == "gan" else VIDEO_VAE_MINUTES), 1)

@@ -76,7 +76,7 @@ def main() -> None:
               "engines": earlier.get("engines", {})}
     for name in args.engines.split(","):
         for mode in MODES:
-            engine = get_engine(name, upscaler=None if mode == "bicubic" else args.upscaler)
+            engine = get_engine(name, upscaler="bicubic" if mode == "bicubic" else args.upscaler)
             row = report["engines"].setdefault(name, {}).setdefault(mode, {"suites": {}})
             for spec in args.suites if "suites" in parts else ():
                 suite, _, seeds = spec.partition(":")

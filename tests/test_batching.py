@@ -52,7 +52,7 @@ def shots():
 
 @pytest.mark.parametrize("engine_class,options", [(FlowEngine, {"steps": 2}), (GanEngine, {}), (VaeEngine, {})])
 def test_a_shot_drawn_in_a_batch_gives_the_frames_it_gives_alone(checkpoint, engine_class, options):
-    engine = engine_class(checkpoint, precision="fp32", upscaler=None, **options)
+    engine = engine_class(checkpoint, precision="fp32", upscaler="bicubic", **options)
     requests = shots()
     alone = [engine.generate(shot, 64, 64, fps) for shot, fps in requests]
     together = engine.draw_native(requests)
@@ -67,7 +67,7 @@ def test_a_shot_drawn_in_a_batch_gives_the_frames_it_gives_alone(checkpoint, eng
 
 
 def test_native_frames_of_another_shot_are_refused(checkpoint):
-    engine = GanEngine(checkpoint, precision="fp32", upscaler=None)
+    engine = GanEngine(checkpoint, precision="fp32", upscaler="bicubic")
     (short, fps), (long, fps2) = shots()[:2]
     with pytest.raises(ValueError, match="cover"):
         engine.generate(short, 64, 64, fps, native=engine.draw_native([(long, fps2)])[0])

@@ -3,6 +3,7 @@ a CRF 28 re-encode, absent from unmarked video), and `aigc-video inspect`'s answ
 import json
 import os
 import stat
+from pathlib import Path
 
 import av
 import numpy as np
@@ -181,3 +182,33 @@ def test_bad_signing_files_are_input_errors(tmp_path):
     with pytest.raises(InputError, match="go together"):
         provenance.prepare(text="x", engine="render", settings={}, width=64, height=64, title="x.mp4",
                            sign_cert=str(tmp_path / "c.pem"))
+
+
+def test_morphs_and_the_learned_upscaler_are_declared(tmp_path):
+    assert provenance.digital_source_type("render", morph=True) == provenance.COMPOSITE_TRAINED
+    assert provenance.digital_source_type("flow", morph=True) == provenance.TRAINED
+    assert provenance.model_hashes("render", morph=True).keys() == {"vae.safetensors"}
+    up = provenance.CHECKPOINTS / "upscaler"
+    assert "upscaler.safetensors" in provenance.model_hashes("gan", upscaler=up)
+    plain = provenance.prepare(text="A red ball.", engine="render", settings={}, width=64, height=64,
+                               title="a.mp4", c2pa=False)
+    morphed = provenance.prepare(text="A red ball.\n[morph]\nA blue car.", engine="render", settings={},
+                                 width=64, height=64, title="a.mp4", c2pa=False, morph=True)
+    assert plain.report["digital_source_type"] == provenance.ALGORITHMIC
+    assert morphed.report["digital_source_type"] == provenance.COMPOSITE_TRAINED
+    learned = provenance.prepare(text="A red ball.", engine="gan", settings={}, width=64, height=64,
+                                 title="a.mp4", c2pa=False, upscaler=up)
+    bicubic = provenance.prepare(text="A red ball.", engine="gan", settings={}, width=64, height=64,
+                                 title="a.mp4", c2pa=False)
+    assert learned.report["video_id"] != bicubic.report["video_id"]     # other frames, another id
+
+
+def test_a_render_script_with_a_morph_is_marked_as_a_composite():
+    from aigc_video.pipeline import Pipeline
+    pipe = Pipeline(engine="render", c2pa=False, watermark=False)
+    from aigc_video.engines import get_engine
+    render = get_engine("render")
+    assert pipe._marks("A red ball.\n[morph]\nA blue car.", render, Path("x.mp4")).report["digital_source_type"] \
+        == provenance.COMPOSITE_TRAINED
+    assert pipe._marks("A red ball.\n[cut]\nA blue car.", render, Path("x.mp4")).report["digital_source_type"] \
+        == provenance.ALGORITHMIC

@@ -115,7 +115,7 @@ def test_recipe_lowers_the_loss_and_its_checkpoint_feeds_the_engine(tmp_path, en
     shot = two_subject_shot(1.5)
     frames = engine.generate(shot, 48, 40, 12)
     assert frames.shape == (shot.n_frames, 40, 48, 3) and frames.dtype == np.uint8
-    assert not np.array_equal(frames, FlowEngine(engine_checkpoint, steps=2, upscaler=None).generate(shot, 48, 40, 12))
+    assert not np.array_equal(frames, FlowEngine(engine_checkpoint, steps=2, upscaler="bicubic").generate(shot, 48, 40, 12))
 
 
 def test_engine_with_the_upscaler_is_deterministic_and_off_is_the_old_path(tmp_path, engine_checkpoint):
@@ -124,7 +124,7 @@ def test_engine_with_the_upscaler_is_deterministic_and_off_is_the_old_path(tmp_p
     on = FlowEngine(engine_checkpoint, steps=2, upscaler=tmp_path)
     frames = on.generate(shot, 64, 48, 24)
     assert frames.shape == (shot.n_frames, 48, 64, 3) and np.array_equal(frames, on.generate(shot, 64, 48, 24))
-    off = FlowEngine(engine_checkpoint, steps=2, upscaler=None)
+    off = FlowEngine(engine_checkpoint, steps=2, upscaler="bicubic")
     video, pick = off.native_frames(shot, 24)
     old = upscale(video, 48, 64, off.sharpen).numpy()[pick]
     assert np.array_equal(off.generate(shot, 64, 48, 24), old)
@@ -142,3 +142,22 @@ def test_engine_with_the_upscaler_is_deterministic_and_off_is_the_old_path(tmp_p
 def test_train_command_knows_the_recipe():
     from aigc_video.training.command import RECIPES
     assert "upscaler" in RECIPES
+
+
+def test_each_engine_defaults_to_the_upscaler_that_measured_best_and_the_cache_tells_them_apart():
+    from aigc_video.cache import engine_fingerprint
+    from aigc_video.engines import get_engine
+    flow, gan = get_engine("flow"), get_engine("gan")
+    assert isinstance(flow.upscaler, LayoutUpscaler) and gan.upscaler is None     # bench/results/upscaler.md
+    assert get_engine("gan", upscaler="learned").upscaler is not None
+    assert get_engine("flow", upscaler="bicubic").upscaler is None
+    assert engine_fingerprint(flow) != engine_fingerprint(get_engine("flow", upscaler="bicubic"))
+
+
+def test_upscaler_option_needs_a_learned_engine_and_a_known_value(tmp_path):
+    from aigc_video.pipeline import Pipeline
+    with pytest.raises(InputError, match="needs a learned engine"):
+        Pipeline(engine="render", engine_options={"upscaler": "learned"}).check()
+    with pytest.raises(InputError, match="neither 'bicubic', 'learned' nor a checkpoint folder"):
+        Pipeline(engine="gan", engine_options={"upscaler": str(tmp_path / "nowhere")}).check()
+    Pipeline(engine="gan", engine_options={"upscaler": "learned"}).check()

@@ -249,16 +249,25 @@ _FINGERPRINTS: dict[int, str] = {}
 
 def engine_fingerprint(engine) -> str:
     """What an engine's output depends on besides the shot: its weights (sha256 over the state
-    dicts of its networks), its sampling options, and the source of its module."""
+    dicts of its networks), its sampling options, and the source of the code that draws: its own
+    module and, for a learned engine, every module of engines/, models/ and data/layout.py (the
+    shared window loop, first-frame conditioning and upscaler live there: hashing the engine's own
+    file alone let an upgraded latent.py reuse shots the old code drew)."""
     cached = getattr(engine, "_aigc_cache_fingerprint", None)
     if cached:
         return cached
     h = hashlib.sha256(engine.name.encode())
     try:
-        h.update(source_digest(inspect.getfile(type(engine))).encode())
+        own = Path(inspect.getfile(type(engine)))
     except TypeError:
-        pass
-    for attr in ("model", "vae"):
+        own = None
+    if own is not None:
+        h.update(source_digest(str(own)).encode())
+        if hasattr(engine, "vae"):
+            package = own.parents[1]
+            for path in sorted([*package.glob("engines/*.py"), *package.glob("models/*.py"), package / "data" / "layout.py"]):
+                h.update(path.name.encode() + source_digest(str(path)).encode())
+    for attr in ("model", "vae", "upscaler"):
         net = getattr(engine, attr, None)
         if net is not None and hasattr(net, "state_dict"):
             import torch

@@ -96,6 +96,7 @@ class Pipeline:
         check_modes(self.narration, self.subtitles)
         check_transition(self.transition)
         check_checkpoint(self.engine, self.engine_options.get("checkpoint"))
+        check_upscaler(self.engine, self.engine_options.get("upscaler"))
         if self.assets is not None:
             from . import materials
             materials.library(self.assets)   # a missing or unreadable folder: InputError, named
@@ -138,7 +139,7 @@ class Pipeline:
         from .presets import encoder_options, engine_options
         engine = get_engine(self.engine, **engine_options(self.quality, self.engine, self.engine_options))
         cache = Cache(self.cache, enabled=self.use_cache)
-        marks = self._marks(text, engine.name, output)
+        marks = self._marks(text, engine, output)
         picture = self.picture()
 
         # 2. Understand the text.
@@ -227,16 +228,20 @@ class Pipeline:
         )
 
 
-    def _marks(self, text: str, engine: str, output: Path):
+    def _marks(self, text: str, engine, output: Path):
         """The watermark and C2PA signature for this video (the signing identity checked now)."""
         from .synthesis.provenance import prepare
+        from .understand.script import sentences
+        later = sentences(text, [])[1:]    # a transition enters a later sentence (a shot, unless continued)
+        morph = any((s.transition or self.transition) == "morph" for s in later)
         own = ("engine_options", "c2pa", "watermark", "prompt_in_manifest", "sign_cert", "sign_key",
                "cache", "use_cache")
-        return prepare(text=text, engine=engine, settings={k: v for k, v in asdict(self).items() if k not in own},
+        return prepare(text=text, engine=engine.name, settings={k: v for k, v in asdict(self).items() if k not in own},
                        width=self.size[0], height=self.size[1], title=output.name, c2pa=self.c2pa,
                        watermark=self.watermark, prompt_in_manifest=self.prompt_in_manifest,
                        sign_cert=self.sign_cert, sign_key=self.sign_key,
-                       checkpoint=self.engine_options.get("checkpoint"))
+                       checkpoint=self.engine_options.get("checkpoint"),
+                       upscaler=getattr(engine, "upscaler_dir", None), morph=morph)
 
 
 def check_checkpoint(engine: str, checkpoint) -> None:
@@ -253,6 +258,17 @@ def check_checkpoint(engine: str, checkpoint) -> None:
     if not path.is_dir():
         raise InputError(f"model {str(path)!r} is a file; give the engine folder that holds it "
                          f"(e.g. runs/flow_finetune/final: flow.json + flow.safetensors + vae.*)")
+
+
+def check_upscaler(engine: str, upscaler) -> None:
+    """An upscaler goes with a learned engine: "bicubic", "learned" or an existing folder."""
+    if upscaler is None:
+        return
+    if engine not in LEARNED:
+        raise InputError(f"an upscaler (--upscaler) needs a learned engine ({', '.join(LEARNED)}); "
+                         f"engine {engine!r} draws at the output size")
+    if upscaler not in ("bicubic", "learned") and not Path(upscaler).is_dir():
+        raise InputError(f"upscaler {str(upscaler)!r} is neither 'bicubic', 'learned' nor a checkpoint folder")
 
 
 def _shot_engines(name: str, scene_plan: ScenePlan) -> list[dict]:

@@ -16,9 +16,13 @@ Upscaler: a mild unsharp mask at the native size (amount 0.5, Gaussian sigma 0.5
 which restores the edge contrast the bicubic kernel spreads, then bicubic
 (torch.nn.functional.interpolate, on uint8 frames: see `upscale`) to the requested size. A
 requested aspect ratio other than the native one is reached by stretching. Above the native size,
-when the package ships one (checkpoints/upscaler, `upscaler="auto"`), the learned upscaler replaces
-both: a small network from the native frame and the plan's layout at 4x the native size, then
-bicubic to the requested size (models/upscaler.py; `upscaler=None` gives the old path exactly).
+with `upscaler="learned"` (`--upscaler learned`; checkpoints/upscaler) the learned upscaler
+replaces both: a small network from the native frame and the plan's layout at 4x the native size,
+then bicubic to the requested size (models/upscaler.py). Each engine's default is what measured
+best for it (`default_upscaler`; bench/results/upscaler.md, 640x360): for flow the learned one
+(fully correct 63.9% -> 72.2% on held_out, 70.8% -> 79.2% on basic, flicker 1.34 -> 1.04, frame FD
+to renders worse, 4.2 -> 6.1: it smooths the generated background's bands and texture away; +0.5 s
+a 4.8 s shot); for gan bicubic (the same held_out share, 5x the time of a shot: gan is the cheap one).
 
 Frame rate: the models were trained at one frame rate (12 fps); a shot planned at another is
 sampled at the native rate (its tracks retimed, so objects move per frame as in training) and each
@@ -70,12 +74,14 @@ class LatentEngine:
     recipe = ""          # the `aigc-video train` recipe that makes it
     model_label = "generator"    # what the cost report calls the network ...
     flops_method = "forward"     # ... and the method of it whose FLOPs are counted
+    default_upscaler = "bicubic"   # "bicubic" or "learned": what measured best for the engine (see above)
 
     def __init__(self, checkpoint: str | os.PathLike | None = None, use_layout: bool = True, context_frames: int = 1,
                  sharpen: float = 0.5, threads: int = 0, precision: str = "auto",
-                 upscaler: str | os.PathLike | None = "auto"):
-        """upscaler: a LayoutUpscaler checkpoint folder; "auto" the shipped one (checkpoints/upscaler)
-        when the package has it; None or "bicubic" the unsharp mask + bicubic alone (`upscale`)."""
+                 upscaler: str | os.PathLike | None = None):
+        """upscaler: "bicubic" the unsharp mask + bicubic alone (`upscale`); "learned" the shipped
+        LayoutUpscaler (checkpoints/upscaler); a LayoutUpscaler checkpoint folder; None the engine's
+        `default_upscaler`."""
         import torch
         if precision not in ("auto", "fp32", "bf16"):
             raise InputError(f"precision {precision!r} must be 'auto', 'fp32' or 'bf16'")
@@ -98,10 +104,12 @@ class LatentEngine:
         else:                            # a convolutional one draws at the size it was trained at
             self.native_w, self.native_h = (int(v) for v in self.meta["size"])
         self.window = self.latent_frames * self.ft          # native clip length in frames
-        if upscaler == "auto":
-            upscaler = CHECKPOINTS / "upscaler" if (CHECKPOINTS / "upscaler" / "upscaler.json").exists() else None
+        upscaler = self.default_upscaler if upscaler is None else upscaler
+        if upscaler == "learned":
+            upscaler = CHECKPOINTS / "upscaler"
         from ..models.io import load_component
-        self.upscaler = None if upscaler in (None, "bicubic") else load_component(Path(upscaler), "upscaler")[0]
+        self.upscaler_dir = None if upscaler == "bicubic" else Path(upscaler)   # its weights go in the manifest
+        self.upscaler = None if self.upscaler_dir is None else load_component(self.upscaler_dir, "upscaler")[0]
 
     @property
     def latent_frames(self) -> int:

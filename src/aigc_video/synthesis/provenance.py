@@ -31,6 +31,7 @@ from ..errors import DependencyMissing, InputError
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = IPTC + "trainedAlgorithmicMedia"
 ALGORITHMIC = IPTC + "algorithmicMedia"
+COMPOSITE_TRAINED = IPTC + "compositeWithTrainedAlgorithmicMedia"   # scene-engine shots joined by VAE morphs
 LEARNED_ENGINES = ("flow", "gan", "vae")
 ASSERTION = "org.aigc-video.generation"
 CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
@@ -44,8 +45,12 @@ def config_dir() -> Path:
     return Path(base) / "aigc-video"
 
 
-def digital_source_type(engine: str) -> str:
-    return TRAINED if engine in LEARNED_ENGINES else ALGORITHMIC
+def digital_source_type(engine: str, morph: bool = False) -> str:
+    """IPTC's type for a video drawn by `engine`; `morph`: some transition frames come from the
+    video VAE (synthesis/morph.py), so a scene-engine video is a composite with trained media."""
+    if engine in LEARNED_ENGINES:
+        return TRAINED
+    return COMPOSITE_TRAINED if morph else ALGORITHMIC
 
 
 def _c2pa():
@@ -185,21 +190,28 @@ def _sha256(path: str, mtime: float) -> str:
     return h.hexdigest()
 
 
-def model_hashes(engine: str, checkpoint: str | os.PathLike | None = None) -> dict[str, str]:
-    """sha256 of each checkpoint file of a learned engine: the shipped ones, or those of the
-    `checkpoint` folder it was given (--model); {} for the scene engine."""
-    if engine not in LEARNED_ENGINES:
-        return {}
-    files = sorted((Path(checkpoint) if checkpoint is not None else CHECKPOINTS / engine).glob("*.safetensors"))
-    if not any(p.name == "vae.safetensors" for p in files):   # gan and vae decode with the flow model's VAE
-        files.append(CHECKPOINTS / "flow" / "vae.safetensors")
+def model_hashes(engine: str, checkpoint: str | os.PathLike | None = None, *,
+                 upscaler: str | os.PathLike | None = None, morph: bool = False) -> dict[str, str]:
+    """sha256 of each checkpoint file that drew frames: a learned engine's (the shipped ones, or
+    those of the `checkpoint` folder it was given, --model), its learned upscaler's (`upscaler`: a
+    folder, or None when it upscales by bicubic), and the video VAE's when `morph` transitions
+    were drawn with it; {} for the scene engine alone."""
+    files: list[Path] = []
+    if engine in LEARNED_ENGINES:
+        files = sorted((Path(checkpoint) if checkpoint is not None else CHECKPOINTS / engine).glob("*.safetensors"))
+    if (engine in LEARNED_ENGINES or morph) and not any(p.name == "vae.safetensors" for p in files):
+        files.append(CHECKPOINTS / "flow" / "vae.safetensors")   # gan, vae and the morph decode with flow's VAE
+    if upscaler is not None:
+        files += sorted(Path(upscaler).glob("*.safetensors"))
     return {p.name: _sha256(str(p), p.stat().st_mtime) for p in files if p.exists()}
 
 
 def generation_manifest(*, title: str, engine: str, prompt: str | None, watermark: str | None,
-                        video_id: str, version: str, checkpoint: str | os.PathLike | None = None) -> dict:
+                        video_id: str, version: str, checkpoint: str | os.PathLike | None = None,
+                        upscaler: str | os.PathLike | None = None, morph: bool = False) -> dict:
     """The manifest definition c2pa-python signs (claim generator, actions, our assertion)."""
-    source = digital_source_type(engine)
+    source = digital_source_type(engine, morph)
+    hashes = model_hashes(engine, checkpoint, upscaler=upscaler, morph=morph)
     return {
         "claim_generator_info": [{"name": "aigc-video", "version": version}],
         "title": title,
@@ -210,7 +222,7 @@ def generation_manifest(*, title: str, engine: str, prompt: str | None, watermar
                 "softwareAgent": {"name": "aigc-video", "version": version},
                 "description": f"generated from text by the aigc-video '{engine}' engine"}]}},
             {"label": ASSERTION, "data": {
-                "engine": engine, "digital_source_type": source, "model_sha256": model_hashes(engine, checkpoint),
+                "engine": engine, "digital_source_type": source, "model_sha256": hashes,
                 "prompt": prompt, "video_id": video_id, "watermark": watermark}},
         ],
     }
@@ -294,12 +306,14 @@ class Marks:
 def prepare(*, text: str, engine: str, settings: dict, width: int, height: int, title: str,
             c2pa: bool = True, watermark: bool = True, prompt_in_manifest: bool = True,
             sign_cert: str | None = None, sign_key: str | None = None,
-            checkpoint: str | os.PathLike | None = None) -> Marks:
+            checkpoint: str | os.PathLike | None = None, upscaler: str | os.PathLike | None = None,
+            morph: bool = False) -> Marks:
     """Check the signing identity and make the marks for one video, before any heavy work.
 
     The video id is derived from what defines the video (text, settings, engine and, when given,
-    the engine's checkpoint folder), so the same run makes the same frames; it links the watermark
-    to the manifest and the report."""
+    the engine's checkpoint folder and learned upscaler), so the same run makes the same frames; it
+    links the watermark to the manifest and the report. upscaler: the learned upscaler's folder, None
+    for bicubic; morph: some transitions are VAE morphs."""
     from .. import __version__
     from . import watermark as wm
 
@@ -310,9 +324,11 @@ def prepare(*, text: str, engine: str, settings: dict, width: int, height: int, 
     defined = {"text": text, "engine": engine, "settings": settings}
     if checkpoint is not None:   # other weights, other frames (absent otherwise: ids stay as they were)
         defined["model_sha256"] = model_hashes(engine, checkpoint)
+    if upscaler is not None:     # (absent for bicubic: ids stay as they were)
+        defined["upscaler_sha256"] = model_hashes("render", upscaler=upscaler)
     vid = wm.video_id(json.dumps(defined, sort_keys=True, ensure_ascii=False, default=str))
     payload = wm.Payload(wm.PROJECT_ID, vid)
-    section = {"digital_source_type": digital_source_type(engine), "video_id": f"{vid:08x}",
+    section = {"digital_source_type": digital_source_type(engine, morph), "video_id": f"{vid:08x}",
                "watermark": {"applied": watermark, "payload": payload.hex() if watermark else None,
                              "scheme": "aigc-video spread-spectrum luma tile v2" if watermark else None},
                "manifest": {"signed": False, "cert_subject": None, "prompt_included": False}}
@@ -324,11 +340,12 @@ def prepare(*, text: str, engine: str, settings: dict, width: int, height: int, 
         manifest = generation_manifest(title=title, engine=engine,
                                        prompt=text if prompt_in_manifest else None,
                                        watermark=payload.hex() if watermark else None,
-                                       video_id=f"{vid:08x}", version=__version__, checkpoint=checkpoint)
+                                       video_id=f"{vid:08x}", version=__version__, checkpoint=checkpoint,
+                                       upscaler=upscaler, morph=morph)
         section["manifest"] = {"signed": True, "cert_subject": identity.subject,
                                "local_identity": identity.local, "alg": identity.alg,
                                "prompt_included": prompt_in_manifest,
-                               "model_sha256": model_hashes(engine, checkpoint)}
+                               "model_sha256": manifest["assertions"][1]["data"]["model_sha256"]}
 
         def sign(tmp_path: Path) -> None:
             sign_mp4(tmp_path, manifest, identity)
