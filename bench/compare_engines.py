@@ -142,7 +142,9 @@ def table(report: dict) -> str:
     machine = report["machine"]
     lines = ["# Engines compared", "", *[f"Machine ({part}): {m}." for part, m in sorted(machine.items())], "",
              "Command: `.venv/bin/python bench/compare_engines.py` (suites at 160x96, 12 fps; the seeds of each row",
-             "are in the JSON: held_out 0-2, the others seed 0, to fit the session's time).", "",
+             "are in the JSON: held_out 0-2, the others seed 0, to fit the session's time). Each learned engine",
+             "upscales as it does by default: flow with the learned upscaler (its training minutes include",
+             "the upscaler's), gan and vae by bicubic (bench/results/upscaler.md).", "",
              "Fully correct share per suite (FVD / frame FD to independent scene-engine renders; our encoder):", "",
              "| suite | " + " | ".join(engines) + " |", "|---|" + "---|" * len(engines)]
     for suite in report["suites"]:
