@@ -354,3 +354,44 @@ def test_subtitle_lines_and_cue_splitting():
     assert cues[0].start_s == 1.0 and cues[1].start_s < 5.0
     assert cues[1].end_s == pytest.approx(5.2), "stretched towards 1 s, but only up to the next cue"
     assert cues[2].end_s == pytest.approx(6.0), "a short cue stays 1 s, but not past the video's end"
+
+
+def test_frames_made_ahead_in_a_thread_keep_order_context_and_errors():
+    import contextvars
+    import threading
+
+    from aigc_video.synthesis.encode import ahead
+    var = contextvars.ContextVar("probe", default="unset")
+    var.set("caller's")
+    seen = []
+
+    def items():
+        for i in range(20):
+            seen.append((threading.current_thread().name, var.get()))
+            yield i
+    assert list(ahead(items(), depth=2)) == list(range(20))
+    assert {name for name, _ in seen} == {"aigc-video-frames"} and {v for _, v in seen} == {"caller's"}
+
+    def failing():
+        yield 1
+        raise ValueError("frame 1 is float64")
+    got = []
+    with pytest.raises(ValueError, match="frame 1 is float64"):
+        for x in ahead(failing()):
+            got.append(x)
+    assert got == [1]
+
+    made = []
+
+    def endless():
+        i = 0
+        while True:
+            made.append(i)
+            yield i
+            i += 1
+    for x in ahead(endless(), depth=2):
+        if x == 3:
+            break                      # the caller stops: the thread must stop too, not run on
+    n = len(made)
+    assert n <= 3 + 2 + 2
+    assert not any(t.name == "aigc-video-frames" and t.is_alive() for t in threading.enumerate())

@@ -1,11 +1,14 @@
 """MP4 writing with PyAV: H.264 (libx264) yuv420p + AAC, faststart, written atomically; and probing."""
 from __future__ import annotations
 
+import contextvars
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
+from queue import Empty, Full, Queue
 
 import av
 import numpy as np
@@ -80,7 +83,7 @@ def _write(frames, n_frames, tmp, width, height, fps, audio, sample_rate, progre
         audio_sent = 0
         count = 0
         report_every = max(1, n_frames // 100)
-        for vf in _converted(frames, n_frames, width, height):
+        for vf in ahead(_converted(frames, n_frames, width, height)):
             vf.pts = count
             vf.time_base = Fraction(1, fps)
             container.mux(video.encode(vf))
@@ -96,14 +99,60 @@ def _write(frames, n_frames, tmp, width, height, fps, audio, sample_rate, progre
             container.mux(sound.encode(None))
 
 
+def ahead(items: Iterator, depth: int = 4) -> Iterator:
+    """`items`, made in a thread of their own up to `depth` ahead of the caller: the frames are
+    drawn and converted to YUV there while this thread waits in x264's encode, which releases the
+    GIL. In one thread the two took turns and x264 left the second core half idle (CPU 1.5 s in
+    1.3 s of wall for 192 frames of 720p, where MoviePy's piped ffmpeg took 1.1 s). An exception
+    in the thread is raised here, in the caller's; a caller that stops early stops the thread."""
+    done = object()
+    queue: "Queue" = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put((item, None), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((done, None))
+        except BaseException as error:   # handed to the caller, who raises it
+            queue.put((done, error))
+
+    # In a copy of the caller's context: the active shot cache (cache.active) is a context variable.
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(produce,), name="aigc-video-frames",
+                              daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = queue.get()
+            if item is done:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():          # unblock a producer waiting on a full queue
+            try:
+                queue.get_nowait()
+            except Empty:
+                worker.join(0.05)
+        worker.join()
+
+
 def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: int) -> Iterator[av.VideoFrame]:
-    """yuv420p (BT.709, limited range) VideoFrames made from `frames`, in the calling thread.
+    """yuv420p (BT.709, limited range) VideoFrames made from `frames` (run by `ahead`, in the
+    thread that also draws the frames).
 
     Each frame is copied into one reused rgb24 VideoFrame and converted by two reused swscale
-    contexts, one thread each: making a VideoFrame and a scaler per frame, and handing frames to
-    a converter thread, had cost 1.5 s of wall time for 192 frames of 720p (0.7 s CPU); this costs
-    0.45 s (bench/results/encode_vs_moviepy.md). x264's own frame threads encode in the background
-    meanwhile, so the engine making the next frame and the encoder still overlap.
+    contexts, one thread each: making a VideoFrame and a scaler per frame had cost 1.5 s of wall
+    time for 192 frames of 720p (0.7 s CPU); this costs 0.45 s (docs/cost.md).
     Via BGR: swscale has a direct (unscaled) BGR24->YUV420P converter but not one from RGB24; the
     byte swap plus that path costs about 20% less than RGB24 through the scaler.
     """
