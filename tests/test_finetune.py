@@ -337,3 +337,23 @@ def test_a_bad_mix_entry_is_refused_naming_it(folders, tmp_path, capsys, entry, 
     from aigc_video.training.cvae_recipe import train_cvae
     with pytest.raises(InputError, match=said):
         train_cvae(cvae, progress=False)
+
+
+def test_latent_cache_is_keyed_by_the_clips_pixels_not_their_count(tmp_path):
+    from types import SimpleNamespace
+
+    from aigc_video.models.vae import VideoVAE, VideoVAEConfig
+    from aigc_video.training.latent_data import cached_latents, vae_fingerprint
+    torch.manual_seed(0)
+    vae = VideoVAE(VideoVAEConfig(latent_channels=4, time_factor=2, space_factor=4, width=8, n_res_blocks=1)).eval()
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 256, (3, 4, 8, 8, 3), dtype=np.uint8)
+    b = a.copy()
+    b[1] = 255 - b[1]                                     # as many clips, other pixels
+    source = lambda frames: SimpleNamespace(name=str(tmp_path), train=SimpleNamespace(frames=frames))  # noqa: E731
+    fp = vae_fingerprint(vae)
+    za = cached_latents(source(a), vae, "cpu", fp)
+    zb = cached_latents(source(b), vae, "cpu", fp)
+    assert len(list(tmp_path.glob("latents_*.safetensors"))) == 2
+    assert not torch.equal(za[1], zb[1]) and torch.equal(za[0], zb[0])
+    assert torch.equal(cached_latents(source(a), vae, "cpu", fp), za)      # read back, the same numbers

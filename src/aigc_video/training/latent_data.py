@@ -3,8 +3,8 @@ their layouts per latent frame and their captions' embeddings, from one source o
 to end (training/data_source.py); and the way back, generated latents decoded into sample clips.
 
 Encoding 6,272 clips takes about a minute on 2 cores; the gan and cvae recipes cache the latents
-beside the shards, keyed by the VAE's weights (a different VAE, a different cache), so the next
-recipe starts at once.
+beside the shards, keyed by the VAE's weights and the clips' pixels (a different VAE or other
+clips, a different cache), so the next recipe starts at once.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ..data.layout import decoder_layout, latent_layout
@@ -63,11 +64,22 @@ def vae_fingerprint(vae) -> str:
     return h.hexdigest()[:16]
 
 
+def clips_digest(frames) -> str:
+    """A short hash of the clips' pixels (blake2b, ~1 GB/s): a cache keyed by their count alone
+    handed a recipe the latents of other clips when a folder was prepared again with as many."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(repr(tuple(frames.shape)).encode())
+    for i in range(0, len(frames), 256):
+        h.update(np.ascontiguousarray(frames[i:i + 256]).tobytes())
+    return h.hexdigest()
+
+
 def cached_latents(source: Source, vae, device, fingerprint: str) -> torch.Tensor:
-    """encode_latents of a source's training clips, read from (or written to) its folder; float16
-    there, so a run reads the same numbers whether it wrote the cache or found it."""
+    """encode_latents of a source's training clips, read from (or written to) its folder, keyed by
+    the VAE and the clips' content; float16 there, so a run reads the same numbers whether it wrote
+    the cache or found it."""
     from safetensors.torch import load_file, save_file
-    cache = Path(source.name) / f"latents_{fingerprint}_{len(source.train)}.safetensors"
+    cache = Path(source.name) / f"latents_{fingerprint}_{clips_digest(source.train.frames)}.safetensors"
     if cache.exists():
         return load_file(str(cache))["latents"].float()
     latents = encode_latents(vae, source.train.frames, device).half().float()
