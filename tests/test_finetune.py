@@ -263,6 +263,12 @@ def test_gan_fine_tune_on_mixed_footage_starts_from_init_and_feeds_the_engine(fo
     assert sorted(p.name for p in (run / "samples").glob("*.png")) == [
         "samples_after_000002.png", "samples_before_000000.png", "samples_grid_000002.png"]
     assert result["grid"].endswith("samples_after_000002.png")
+    # before and after: the same measure on the same held-back clips, logged at steps 0 and 2
+    logged = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    key = f"val/sample_mse/{folders['footage'].name}"
+    at = {x["step"]: x[key] for x in logged if key in x}
+    assert sorted(at) == [0, 2] and at[2] == result["val_sample_mse"][key] and at[0] != at[2]
+    assert all(v > 0 for v in result["val_sample_mse"].values())
     pairs = load_file(str(run / "teacher_targets.safetensors"))
     assert (pairs["index"] < 4).any() and (pairs["index"] >= 4).any()     # targets on footage and on renders
     meta = json.loads((run / "final" / "gan.json").read_text())
@@ -357,3 +363,22 @@ def test_latent_cache_is_keyed_by_the_clips_pixels_not_their_count(tmp_path):
     assert len(list(tmp_path.glob("latents_*.safetensors"))) == 2
     assert not torch.equal(za[1], zb[1]) and torch.equal(za[0], zb[0])
     assert torch.equal(cached_latents(source(a), vae, "cpu", fp), za)      # read back, the same numbers
+
+
+def test_sample_errors_are_zero_for_the_clips_own_latents_and_their_square_for_zeros(folders):
+    from aigc_video.models.io import load_component as load
+    from aigc_video.training.finetune import sample_errors
+    from aigc_video.training.latent_data import encode_sources
+    vae = load(folders["engine"], "vae")[0].eval()
+    data = {"mix": [{"dir": str(folders["synthetic"]), "weight": 1, "val_clips": 4}]}
+    source = load_sources(data, progress=False)[0][0]
+    val = encode_sources([source], vae, "cpu", part="val")
+    key = f"val/sample_mse/{folders['synthetic'].name}"
+    seen = []
+
+    def own(shape, text, layout):
+        seen.append(layout is not None)          # the source has layouts: the sampler gets them
+        return val.latents[:shape[0]]
+    assert sample_errors(own, vae, [source], "cpu") == {key: 0.0} and seen == [True]
+    zeros = sample_errors(lambda shape, text, layout: torch.zeros(shape), vae, [source], "cpu")[key]
+    assert zeros == pytest.approx(float(val.latents.pow(2).mean()), rel=1e-5)

@@ -30,7 +30,7 @@ from ..models.vae import kl_divergence
 from .checkpoint import resume_step, save_checkpoint
 from .common import RunLog, lr_at, make_ema, optimize, set_threads, update_ema
 from .data_source import check_clip_size, load_sources
-from .finetune import clip_format, is_fine_tune, load_init, write_grid
+from .finetune import clip_format, fine_tune_marks, is_fine_tune, load_init
 from .gan_recipe import context_masks
 from .latent_data import encode_sources, log_minutes, preview_frames
 
@@ -100,7 +100,7 @@ def train_cvae(config: dict, resume: str | None = None, progress: bool = True) -
     log = RunLog(run_dir, steps, start, "train cvae", progress)
     fine_tune = is_fine_tune(config, held_back)
     if fine_tune and start == 0:
-        write_grid(log, "before", 0, cvae_sampler(ema, device), ema, vae, sources, held_back, device)
+        fine_tune_marks(log, "before", 0, cvae_sampler(ema, device), ema, vae, sources, held_back, device)
     fg_weight, kl_weight = float(config.get("fg_weight", 0.0)), float(config["kl_weight"])
     model.train()
     for step in range(start, steps):
@@ -135,9 +135,10 @@ def train_cvae(config: dict, resume: str | None = None, progress: bool = True) -
             save_checkpoint(run_dir, done, model, ema, opt, gens, config, keep_last=config["keep_last"])
     result = {"steps": steps}
     if fine_tune:
-        grid = write_grid(log, "after", steps, cvae_sampler(ema, device), ema, vae, sources, held_back, device)
-        if grid is not None:
-            result["grid"] = str(grid)
+        after = fine_tune_marks(log, "after", steps, cvae_sampler(ema, device), ema, vae, sources, held_back, device)
+        result["val_sample_mse"] = after["val_sample_mse"]
+        if after["grid"] is not None:
+            result["grid"] = after["grid"]
     log.close()
 
     # 4. Export: the EMA model in float16 beside the video VAE it generates for.

@@ -5,6 +5,8 @@ A run is a fine-tune when it has `init` or `data.held_back` (training/data_sourc
 samples/samples_before_000000.png as it starts and samples/samples_after_<steps>.png as it ends, each
 per validation caption the real clip's middle frame, then the first, middle and last frames generated
 for it (latent_data.sample_grid), so the two show what the run changed on captions it did not train on.
+The gan and cvae recipes, which have no loss to validate on clips the way flow's rectified-flow loss
+is, log beside each grid `sample_errors` (`fine_tune_marks`).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import torch
 
 from ..errors import InputError
 from .data_source import Source
-from .latent_data import sample_grid
+from .latent_data import encode_sources, sample_grid
 
 
 def load_init(config: dict, name: str, engine: str) -> tuple[torch.nn.Module, dict, torch.nn.Module]:
@@ -77,3 +79,33 @@ def write_grid(log, when: str, step: int, sample, model, vae, sources: list[Sour
     if source is None:
         return None
     return log.grid(f"samples/{when}", step, sample_grid(sample, model, vae, source, device))
+
+
+@torch.no_grad()
+def sample_errors(sample, vae, val_sets: list[Source], device, batch: int = 16) -> dict[str, float]:
+    """{"val/sample_mse/<source folder name>": ...}: per source, the mean squared error, in the VAE's
+    scaled latent space, between what `sample(latent_shape, text, layout) -> latents` draws (seeded)
+    under each validation clip's caption and layout and that clip's own latents. Not a likelihood:
+    it says how much of held-back clips their conditions let the model place, before against after
+    on the same clips and noise (lower is closer)."""
+    out = {}
+    for s in val_sets:
+        val = encode_sources([s], vae, device, part="val")
+        total = 0.0
+        for i in range(0, len(val), batch):
+            z = val.latents[i:i + batch]
+            layout = val.layouts[i:i + batch].to(device) if s.has_layout else None
+            made = sample(tuple(z.shape), val.text[i:i + batch].to(device), layout).float().cpu()
+            total += float((made - z).pow(2).mean(dim=(1, 2, 3, 4)).sum())
+        out[f"val/sample_mse/{Path(s.name).name}"] = total / max(len(val), 1)
+    return out
+
+
+def fine_tune_marks(log, when: str, step: int, sample, model, vae, sources: list[Source], held_back: list[Source],
+                    device) -> dict:
+    """A fine-tune's "before" or "after": the grid (`write_grid`) and `sample_errors` of every
+    source with validation clips, logged at `step`; {"grid": path or None, "val_sample_mse": {...}}."""
+    errors = sample_errors(sample, vae, [s for s in sources + held_back if len(s.val)], device)
+    log.scalars(step, errors)
+    grid = write_grid(log, when, step, sample, model, vae, sources, held_back, device)
+    return {"grid": None if grid is None else str(grid), "val_sample_mse": errors}

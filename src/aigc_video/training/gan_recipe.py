@@ -42,7 +42,7 @@ from ..sampling import sample_latents
 from .checkpoint import resume_step, save_checkpoint
 from .common import RunLog, lr_at, make_ema, optimize, set_threads, update_ema
 from .data_source import Source, check_clip_size, load_sources
-from .finetune import clip_format, is_fine_tune, load_init, write_grid
+from .finetune import clip_format, fine_tune_marks, is_fine_tune, load_init
 from .gan_loss import hinge_d_loss, hinge_g_loss, r1_penalty, weighted_mse
 from .latent_data import LatentSet, encode_sources, log_minutes, preview_frames, vae_fingerprint
 
@@ -198,7 +198,7 @@ def train_gan(config: dict, resume: str | None = None, progress: bool = True) ->
     log = RunLog(run_dir, steps, start, "train gan", progress)
     fine_tune = is_fine_tune(config, held_back)
     if fine_tune and start == 0:
-        write_grid(log, "before", 0, gan_sampler(ema, device), ema, vae, sources, held_back, device)
+        fine_tune_marks(log, "before", 0, gan_sampler(ema, device), ema, vae, sources, held_back, device)
     fg_weight, adv_weight = float(config.get("fg_weight", 0.0)), float(config["adv_weight"])
     n_pairs = len(pairs["index"])
     gen.train()
@@ -267,9 +267,10 @@ def train_gan(config: dict, resume: str | None = None, progress: bool = True) ->
             save_checkpoint(run_dir, done, gen, ema, opt_g, gens, config, keep_last=config["keep_last"], others=others)
     result = {"steps": steps}
     if fine_tune:
-        grid = write_grid(log, "after", steps, gan_sampler(ema, device), ema, vae, sources, held_back, device)
-        if grid is not None:
-            result["grid"] = str(grid)
+        after = fine_tune_marks(log, "after", steps, gan_sampler(ema, device), ema, vae, sources, held_back, device)
+        result["val_sample_mse"] = after["val_sample_mse"]
+        if after["grid"] is not None:
+            result["grid"] = after["grid"]
     log.close()
 
     # 5. Export: the EMA generator in float16, with what the engine needs to read it.
