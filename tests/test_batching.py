@@ -114,11 +114,18 @@ def test_a_batch_of_jobs_is_drawn_together_and_a_bad_job_fails_alone(tmp_path):
     import json
     good, bad, other = run_three_jobs(tmp_path)
     assert bad.state == "failed" and bad.error_kind == "input" and "max_duration_s" in bad.error
+    shares = []
     for job in (good, other):
         assert job.state == "done", job.error
         report = json.loads((tmp_path / "jobs" / job.id / job.outputs["files"]["report"]["name"]).read_text())
         assert report["drawn_in_batch"] == [1]          # its shot came from the batch
+        shares.append(report["cost"]["batch_share"])
+        # the batch's generator and decoder FLOPs are in its report, and its CPU time in the total
+        assert report["cost"]["flops"]["per_stage"]["frames: GAN generator"] == shares[-1]["flops"]["frames: GAN generator"] > 0
+        assert report["cost"]["cpu_seconds"] >= shares[-1]["cpu_seconds"] > 0
     assert not (tmp_path / "jobs" / bad.id).exists()
+    assert [s["jobs_in_batch"] for s in shares] == [2, 2]          # the refused job is not charged
+    assert sum(s["share"] for s in shares) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_when_the_batched_draw_fails_each_job_draws_its_own(tmp_path, monkeypatch):

@@ -179,8 +179,20 @@ class CostMeter:
 
     stages: dict[str, float] = field(default_factory=dict)
     flops: FlopTally = field(default_factory=FlopTally)
+    shared: dict | None = None    # this job's share of work done for several jobs at once (`add_share`)
     _t0: float = field(default_factory=time.perf_counter)
     _cpu0: float = field(default_factory=time.process_time)
+
+    def add_share(self, share: dict) -> None:
+        """Count a share of work done before the job, for several jobs at once (serve/batch.py:
+        {"wall_seconds", "cpu_seconds", "flops": {stage: n}, "calls": {stage: n}, ...}): its FLOPs
+        and CPU time go into this job's totals and prices; its wall time, spent before the job
+        started, is listed in `summary()["batch_share"]`, not in `wall_seconds`."""
+        self.shared = share
+        for stage, n in share.get("flops", {}).items():
+            self.flops.flops[stage] = self.flops.flops.get(stage, 0) + int(n)
+        for stage, n in share.get("calls", {}).items():
+            self.flops.calls[stage] = self.flops.calls.get(stage, 0) + int(n)
 
     @contextmanager
     def stage(self, name: str):
@@ -192,7 +204,7 @@ class CostMeter:
 
     def summary(self, video_seconds: float, engine: str = "render") -> dict:
         wall = time.perf_counter() - self._t0
-        cpu = time.process_time() - self._cpu0
+        cpu = time.process_time() - self._cpu0 + (self.shared or {}).get("cpu_seconds", 0.0)
         price = price_per_cpu_hour()
         out = {
             "stage_seconds": {k: round(v, 4) for k, v in self.stages.items()},
@@ -206,6 +218,8 @@ class CostMeter:
         }
         out.update(estimate(cpu_seconds=cpu, wall_seconds=wall, flops=self.flops, engine=engine,
                             frame_seconds=self.stages.get("frames", 0.0)))
+        if self.shared is not None:
+            out["batch_share"] = self.shared
         return out
 
 

@@ -120,16 +120,18 @@ class Pipeline:
 
     def generate(self, text: str, output: str | os.PathLike = "out.mp4", *,
                  progress: ProgressFn | None = None, keep_frames: bool = True,
-                 native: dict[int, tuple] | None = None) -> GenerationResult:
+                 native: dict[int, tuple] | None = None, native_cost: dict | None = None) -> GenerationResult:
         """native: {shot index: the learned engine's native frames of that shot}, drawn already
-        together with other jobs' shots (`LatentEngine.draw_native`, serve/batch.py); their
-        sampling cost is the batch's, not in this report's frames stage (the report lists them)."""
+        together with other jobs' shots (`LatentEngine.draw_native`, serve/batch.py); native_cost:
+        this video's share of that draw (CostMeter.add_share), counted in the report's cost."""
         # PyAV is imported only when a video is made, not for `plan`.
         from .synthesis import compose
         from .synthesis.encode import check_output_path
 
         progress = progress or (lambda stage, fraction: None)
         meter = CostMeter()
+        if native_cost is not None:
+            meter.add_share(native_cost)
 
         # 1. Check inputs: settings, text, and where the output goes, before any heavy work.
         self.check()

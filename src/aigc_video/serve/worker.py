@@ -127,13 +127,14 @@ def plan_job(store: JobStore, job: Job, worker_id: str, folder: Path):
 
 
 def make_video(store: JobStore, job: Job, worker_id: str, folder: Path, pipeline, native: dict | None = None,
-               on_progress=None) -> dict:
+               on_progress=None, native_cost: dict | None = None) -> dict:
     """Steps 3-4 of a job: the video, verified; -> its outputs. native: its learned shots drawn
-    already in a batch ({shot index: native frames}); on_progress: called at each progress write."""
+    already in a batch ({shot index: native frames}), native_cost its share of the batch's cost;
+    on_progress: called at each progress write."""
     req = job.request
     # 3. The whole pipeline; each progress report also checks that the job is still ours.
     result = pipeline.generate(req["text"], folder / "video.mp4", keep_frames=False, native=native,
-                               progress=ProgressRecorder(store, job.id, worker_id, on_progress))
+                               native_cost=native_cost, progress=ProgressRecorder(store, job.id, worker_id, on_progress))
 
     # 4. Verify before recording: the file is flushed, decodes, and is what was asked for.
     files = {"video": result.video_path, "report": result.report_path}
