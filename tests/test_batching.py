@@ -136,3 +136,28 @@ def test_when_the_batched_draw_fails_each_job_draws_its_own(tmp_path, monkeypatc
     monkeypatch.setattr(LatentEngine, "draw_native", broken)
     good, bad, other = run_three_jobs(tmp_path)
     assert (good.state, bad.state, other.state) == ("done", "failed", "done")
+
+
+def test_a_shot_already_in_the_cache_is_read_back_not_drawn_in_the_batch(tmp_path):
+    import json
+
+    from aigc_video.engines import LEARNED
+    from aigc_video.serve.batch import run_batch
+    from aigc_video.serve.store import JobStore
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    cached = {**job_request("A red ball bounces on the grass.", seed=5), "engine": "flow"}
+    store.submit(cached, 10)
+    run_batch(store, store.claim_batch("w", 1, 8, tuple(LEARNED)), "w", tmp_path)   # draws it, caches it
+    again = store.submit(cached, 10).id
+    new = store.submit({**job_request("A blue fish swims left in the sea.", seed=6), "engine": "flow"}, 10).id
+    jobs = store.claim_batch("w", 1, 8, tuple(LEARNED))
+    assert [j.id for j in jobs] == [again, new]
+    run_batch(store, jobs, "w", tmp_path)
+    reports = {}
+    for job_id in (again, new):
+        job = store.get(job_id)
+        assert job.state == "done", job.error
+        reports[job_id] = json.loads((tmp_path / "jobs" / job_id / job.outputs["files"]["report"]["name"]).read_text())
+    assert reports[again]["drawn_in_batch"] == [] and reports[again]["cache"]["counts"]["shots"]["hits"] == 1
+    assert "batch_share" not in reports[again]["cost"]
+    assert reports[new]["drawn_in_batch"] == [1] and reports[new]["cost"]["batch_share"]["share"] == 1.0

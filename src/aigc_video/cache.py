@@ -99,6 +99,11 @@ class Cache:
     def _path(self, kind: str, key: str) -> Path:
         return self.folder / kind / key[:2] / f"{key}.bin"
 
+    def holds(self, kind: str, key: str) -> bool:
+        """Whether an entry is stored (not read, not checked, not counted): for skipping work that
+        `get` will most likely answer; `get` still decides."""
+        return self.enabled and self._path(kind, key).is_file()
+
     def get(self, kind: str, key: str) -> np.ndarray | None:
         if not self.enabled:
             return None

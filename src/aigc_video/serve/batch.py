@@ -3,6 +3,7 @@
 of them are drawn in one batch, one forward pass per latent window (`LatentEngine.draw_native`);
 then each job makes the rest of its video alone, as without batching. Each job's report is charged
 its share of the batch's FLOPs and CPU time, in proportion to its shots' frames (`cost_shares`).
+A shot the shot cache holds already (flow's) is left out of the batch: its job reads it back.
 
 A failure stays in its job: a job whose text or plan is refused fails before the batch; if the
 batched draw itself fails, every job draws its own shots (so the job at fault fails alone); the
@@ -63,16 +64,23 @@ def draw_together(planned: list[tuple], on_window) -> tuple[dict[str, dict[int, 
     """({job id: {shot index: native frames}} of every shot the jobs' learned engine draws (the
     others go to the scene engine), {job id: its share of the draw's cost}); ({}, {}) when the
     batch fails, so each job draws its own."""
+    from ..cache import Cache, shot_key
+    request = planned[0][0].request
+    try:
+        engine = shared_engine(request["engine"], request.get("quality"))
+    except Exception:  # noqa: BLE001 - each job loads it again and meets the error itself
+        traceback.print_exc(file=sys.stderr)
+        return {}, {}
     requests, owners = [], []
     for job, _, pipeline, scene_plan in planned:
+        cache = Cache(pipeline.cache, enabled=pipeline.use_cache)
         for i, shot in enumerate(scene_plan.shots):
-            if outside_training(shot) is None:
+            key = shot_key(shot, engine, *pipeline.size, pipeline.fps) if cache.enabled else None
+            if outside_training(shot) is None and not (key and cache.holds("shots", key)):   # cached: read back
                 requests.append((shot, pipeline.fps))
                 owners.append((job.id, i))
     if not requests:
         return {}, {}
-    request = planned[0][0].request
-    engine = shared_engine(request["engine"], request.get("quality"))
     tally, wall0, cpu0 = FlopTally(), time.perf_counter(), time.process_time()
     try:
         with count_engine_flops(engine, tally):
