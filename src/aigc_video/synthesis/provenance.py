@@ -3,8 +3,10 @@ watermark's payload, and reading both back (`aigc-video inspect`).
 
 The manifest says who made the file (claim generator aigc-video + version), how (a `c2pa.created`
 action whose digital source type is IPTC "trainedAlgorithmicMedia" for a learned engine and
-"algorithmicMedia" for the procedural scene engine), from what (the prompt unless left out, the
-engine, the sha256 of its model checkpoints) and which watermark the frames carry. It is hashed
+"algorithmicMedia" for the procedural scene engine, "compositeWithTrainedAlgorithmicMedia" when the
+scene engine's shots are joined by VAE morphs), from what (the prompt unless left out, the engine,
+the sha256 of every checkpoint that drew frames: generator, VAE, learned upscaler) and which
+watermark the frames carry. It is hashed
 over the MP4's boxes (c2pa.hash.bmff), so any change to the frames or the sound, or to the manifest,
 reads as tampered.
 
