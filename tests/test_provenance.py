@@ -203,12 +203,13 @@ def test_morphs_and_the_learned_upscaler_are_declared(tmp_path):
     assert learned.report["video_id"] != bicubic.report["video_id"]     # other frames, another id
 
 
-def test_a_render_script_with_a_morph_is_marked_as_a_composite():
+def test_a_render_script_with_a_morph_is_marked_as_a_composite(tmp_path):
     from aigc_video.pipeline import Pipeline
-    pipe = Pipeline(engine="render", c2pa=False, watermark=False)
-    from aigc_video.engines import get_engine
-    render = get_engine("render")
-    assert pipe._marks("A red ball.\n[morph]\nA blue car.", render, Path("x.mp4")).report["digital_source_type"] \
-        == provenance.COMPOSITE_TRAINED
-    assert pipe._marks("A red ball.\n[cut]\nA blue car.", render, Path("x.mp4")).report["digital_source_type"] \
-        == provenance.ALGORITHMIC
+    pipe = Pipeline(engine="render", size=(64, 64), fps=12, audio=False, subtitles="none")
+    morphed = pipe.generate("A red ball.\n[morph]\nA blue car.", tmp_path / "m.mp4", keep_frames=False)
+    assert morphed.report["provenance"]["digital_source_type"] == provenance.COMPOSITE_TRAINED
+    claims = provenance.read_manifest(tmp_path / "m.mp4")["claims"]
+    assert claims["actions"][0]["digitalSourceType"] == provenance.COMPOSITE_TRAINED
+    assert "vae.safetensors" in claims["generation"]["model_sha256"]
+    cut = pipe.generate("A red ball.\n[cut]\nA blue car.", tmp_path / "c.mp4", keep_frames=False)
+    assert cut.report["provenance"]["digital_source_type"] == provenance.ALGORITHMIC

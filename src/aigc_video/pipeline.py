@@ -127,6 +127,7 @@ class Pipeline:
         # PyAV is imported only when a video is made, not for `plan`.
         from .synthesis import compose
         from .synthesis.encode import check_output_path
+        from .synthesis.transitions import uses_morph
 
         progress = progress or (lambda stage, fraction: None)
         meter = CostMeter()
@@ -141,7 +142,6 @@ class Pipeline:
         from .presets import encoder_options, engine_options
         engine = get_engine(self.engine, **engine_options(self.quality, self.engine, self.engine_options))
         cache = Cache(self.cache, enabled=self.use_cache)
-        marks = self._marks(text, engine, output)
         picture = self.picture()
 
         # 2. Understand the text.
@@ -155,6 +155,9 @@ class Pipeline:
             scene_plan = plan_scene(storyboard, size=self.size, fps=self.fps, seed=self.seed,
                                     assets=self.assets, picture=picture)
         progress("plan", 1.0)
+        # The marks (the signing identity checked now, before any frame is drawn) name what drew
+        # the frames, which the plan says: VAE morphs make a scene-engine video a composite.
+        marks = self._marks(text, engine, output, uses_morph(scene_plan))
 
         # 4. Generate the frames of every shot with the engine, lazily: synthesis pulls shot i + 1
         #    while the encoder works on shot i, so the engine and x264 share the cores.
@@ -230,12 +233,10 @@ class Pipeline:
         )
 
 
-    def _marks(self, text: str, engine, output: Path):
-        """The watermark and C2PA signature for this video (the signing identity checked now)."""
+    def _marks(self, text: str, engine, output: Path, morph: bool):
+        """The watermark and C2PA signature for this video (the signing identity checked now);
+        morph: some transitions are drawn by the VAE."""
         from .synthesis.provenance import prepare
-        from .understand.script import sentences
-        later = sentences(text, [])[1:]    # a transition enters a later sentence (a shot, unless continued)
-        morph = any((s.transition or self.transition) == "morph" for s in later)
         own = ("engine_options", "c2pa", "watermark", "prompt_in_manifest", "sign_cert", "sign_key",
                "cache", "use_cache")
         return prepare(text=text, engine=engine.name, settings={k: v for k, v in asdict(self).items() if k not in own},
