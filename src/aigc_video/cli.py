@@ -88,9 +88,10 @@ def add_model_argument(p: argparse.ArgumentParser) -> None:
                    help="a learned engine's checkpoint folder, e.g. a fine-tune's runs/NAME/final "
                         "(default: the shipped weights); needs --engine flow, gan or vae")
     p.add_argument("--upscaler", metavar="bicubic|learned|PATH", default=None,
-                   help="how a learned engine's 96x56 frames reach the output size: bicubic (default: it "
-                        "measures best), learned (the shipped LayoutUpscaler: sharper objects, a shot ~4x "
-                        "slower) or an upscaler checkpoint folder; needs --engine flow, gan or vae")
+                   help="how a learned engine's 96x56 frames reach the output size: bicubic, learned (the "
+                        "shipped LayoutUpscaler: sharper objects, no bands, slower) or an upscaler checkpoint "
+                        "folder (default: what measured best for the engine: learned for flow, bicubic for gan "
+                        "and vae); needs --engine flow, gan or vae")
 
 
 def engine_options(args: argparse.Namespace) -> dict:

@@ -135,10 +135,8 @@ def train_cvae(config: dict, resume: str | None = None, progress: bool = True) -
             save_checkpoint(run_dir, done, model, ema, opt, gens, config, keep_last=config["keep_last"])
     result = {"steps": steps}
     if fine_tune:
-        after = fine_tune_marks(log, "after", steps, cvae_sampler(ema, device), ema, vae, sources, held_back, device)
-        result["val_sample_mse"] = after["val_sample_mse"]
-        if after["grid"] is not None:
-            result["grid"] = after["grid"]
+        result.update(fine_tune_marks(log, "after", steps, cvae_sampler(ema, device), ema, vae, sources, held_back,
+                                      device))
     log.close()
 
     # 4. Export: the EMA model in float16 beside the video VAE it generates for.

@@ -104,8 +104,9 @@ def sample_errors(sample, vae, val_sets: list[Source], device, batch: int = 16) 
 def fine_tune_marks(log, when: str, step: int, sample, model, vae, sources: list[Source], held_back: list[Source],
                     device) -> dict:
     """A fine-tune's "before" or "after": the grid (`write_grid`) and `sample_errors` of every
-    source with validation clips, logged at `step`; {"grid": path or None, "val_sample_mse": {...}}."""
+    source with validation clips, logged at `step`; -> {"val_sample_mse": {...}, "grid": path}
+    for the run's result ("grid" only where one was written)."""
     errors = sample_errors(sample, vae, [s for s in sources + held_back if len(s.val)], device)
     log.scalars(step, errors)
     grid = write_grid(log, when, step, sample, model, vae, sources, held_back, device)
-    return {"grid": None if grid is None else str(grid), "val_sample_mse": errors}
+    return {"val_sample_mse": errors, **({"grid": str(grid)} if grid is not None else {})}

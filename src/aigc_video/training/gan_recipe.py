@@ -267,10 +267,8 @@ def train_gan(config: dict, resume: str | None = None, progress: bool = True) ->
             save_checkpoint(run_dir, done, gen, ema, opt_g, gens, config, keep_last=config["keep_last"], others=others)
     result = {"steps": steps}
     if fine_tune:
-        after = fine_tune_marks(log, "after", steps, gan_sampler(ema, device), ema, vae, sources, held_back, device)
-        result["val_sample_mse"] = after["val_sample_mse"]
-        if after["grid"] is not None:
-            result["grid"] = after["grid"]
+        result.update(fine_tune_marks(log, "after", steps, gan_sampler(ema, device), ema, vae, sources, held_back,
+                                      device))
     log.close()
 
     # 5. Export: the EMA generator in float16, with what the engine needs to read it.
