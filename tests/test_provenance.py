@@ -133,6 +133,40 @@ def test_watermark_is_invisible_enough():
     assert 10 * np.log10(255 ** 2 / mse) >= 40
 
 
+def read_luma_frames(path):
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="gray") for f in c.decode(video=0)]
+
+
+def test_encoder_marks_the_luma_plane_as_the_rgb_mark_would(tmp_path):
+    """encode(watermark=...) marks the converted frames' Y plane: detected, invisible, and the
+    same luma change as marking R, G and B before the conversion."""
+    payload = wm.Payload(wm.PROJECT_ID, 0x0BADF00D)
+    marker = wm.Watermarker(payload, W, H)
+    in_yuv, in_rgb, plain = tmp_path / "yuv.mp4", tmp_path / "rgb.mp4", tmp_path / "plain.mp4"
+    encode(scene_frames(), N_FRAMES, in_yuv, width=W, height=H, fps=12, watermark=marker)
+    encode(marker.stream(scene_frames()), N_FRAMES, in_rgb, width=W, height=H, fps=12)
+    encode(scene_frames(), N_FRAMES, plain, width=W, height=H, fps=12)
+    found, got, _ = wm.detect(in_yuv)
+    assert found and got == payload
+    y_yuv, y_rgb, y_plain = (np.stack(read_luma_frames(p)).astype(float) for p in (in_yuv, in_rgb, plain))
+    assert 10 * np.log10(255 ** 2 / np.mean((y_yuv - y_plain) ** 2)) >= 40
+    # the mark itself (marked minus plain) agrees in sign and size whichever way it was added
+    mark_yuv, mark_rgb = (y_yuv - y_plain).mean(axis=0), (y_rgb - y_plain).mean(axis=0)
+    assert np.corrcoef(mark_yuv.ravel(), mark_rgb.ravel())[0, 1] > 0.9
+    assert 0.8 < np.abs(mark_yuv).mean() / np.abs(mark_rgb).mean() < 1.5
+
+
+def test_luma_mark_stays_in_the_limited_range():
+    marker = wm.Watermarker(wm.Payload(wm.PROJECT_ID, 5), W, H)
+    for value, low, high in ((16, 16, 18), (235, 233, 235), (128, 126, 130)):
+        luma = np.full((H, W), value, np.uint8)
+        marker.apply_luma(luma)
+        assert luma.min() == low and luma.max() == high     # +-2 levels, clipped to 16..235
+    with pytest.raises(ValueError, match="expected uint8"):
+        marker.apply_luma(np.zeros((H, W), np.float32))
+
+
 def test_inspect_reports_both_marks(marked, capsys):
     path, _, payload = marked
     assert main(["inspect", str(path), "--json"]) == 0

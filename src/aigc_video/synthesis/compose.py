@@ -134,11 +134,9 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
     frames = timeline_frames(clips, plan, morph)
     if overlays:
         frames = _burn(frames, overlays, cue_per_frame(cues, n_frames, fps))
-    if watermark is not None:    # last, so the mark covers the burned subtitles too
-        frames = watermark.stream(frames)
     encoding.encode(frames, n_frames, output, width=plan.width, height=plan.height, fps=fps,
                     audio=final_mix, sample_rate=SAMPLE_RATE, progress=progress, finalize=finalize,
-                    **(encoder or {}))
+                    watermark=watermark, **(encoder or {}))   # marked once converted: over the subtitles too
     srt_path = None
     if subtitles != "none":
         srt_path = output.with_suffix(".srt")
