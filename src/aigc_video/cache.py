@@ -1,4 +1,5 @@
-"""Caches of finished work: a shot's frames, a sentence's speech, a video's music.
+"""Caches of finished work: a shot's frames, a sentence's speech, a video's music, a shot's
+encoded H.264 segment (synthesis/segments.py).
 
 Each entry is one file `<folder>/<kind>/<key[:2]>/<key>.bin`: a magic line, a JSON header (the key,
 the format and package versions, dtype, shape) and the array compressed with zlib level 1 (a 640x360
@@ -37,7 +38,7 @@ from . import __version__
 FORMAT = 1
 MAGIC = b"AIGCVCACHE\n"
 DEFAULT_MAX_MB = 2048
-KINDS = ("shots", "tts", "music")
+KINDS = ("shots", "tts", "music", "segments")
 # Engines whose shots are cached. The scene engine draws a 640x360 shot (116 frames) in ~0.18 s
 # and reading it back costs ~0.23 s (zlib); at 1280x720 1.1 s against 0.66 s: not worth the
 # disk, so its shots are always drawn. The flow engine takes seconds a shot; gan and vae, one
@@ -149,6 +150,15 @@ class Cache:
             return
         self.evict()
 
+    def discard(self, kind: str, key: str) -> None:
+        """An entry `get` returned that turned out unusable (synthesis/segments.py checks what it
+        reads): removed, and counted as removed and as a miss instead of a hit."""
+        self._path(kind, key).unlink(missing_ok=True)
+        with self._lock:
+            self.removed += 1
+            self.counts[kind]["hits"] -= 1
+            self.counts[kind]["misses"] += 1
+
     def memo(self, kind: str, parts: object, compute: Callable[[], np.ndarray]) -> np.ndarray:
         key = digest(parts)
         found = self.get(kind, key)
@@ -243,6 +253,11 @@ def active(cache: Cache | None):
         _ACTIVE.reset(token)
 
 
+def current() -> Cache | None:
+    """The cache of the video being made, or None."""
+    return _ACTIVE.get()
+
+
 def memo(kind: str, parts: object, compute: Callable[[], np.ndarray]) -> np.ndarray:
     """compute() through the active cache, if there is one."""
     cache = _ACTIVE.get()
@@ -255,9 +270,11 @@ _FINGERPRINTS: dict[int, str] = {}
 def engine_fingerprint(engine) -> str:
     """What an engine's output depends on besides the shot: its weights (sha256 over the state
     dicts of its networks), its sampling options, and the source of the code that draws: its own
-    module and, for a learned engine, every module of engines/, models/ and data/layout.py (the
-    shared window loop, first-frame conditioning and upscaler live there: hashing the engine's own
-    file alone let an upgraded latent.py reuse shots the old code drew)."""
+    module, every module of scene/ and materials/ (the scene engine draws with them, a learned one
+    moves picture shots' cameras with them) and, for a learned engine, every module of engines/,
+    models/ and data/layout.py (the shared window loop, first-frame conditioning and upscaler live
+    there: hashing the engine's own file alone let an upgraded latent.py reuse shots the old code
+    drew)."""
     cached = getattr(engine, "_aigc_cache_fingerprint", None)
     if cached:
         return cached
@@ -268,10 +285,12 @@ def engine_fingerprint(engine) -> str:
         own = None
     if own is not None:
         h.update(source_digest(str(own)).encode())
+        package = own.parents[1]
+        shared = [*package.glob("scene/*.py"), *package.glob("materials/*.py")]
         if hasattr(engine, "vae"):
-            package = own.parents[1]
-            for path in sorted([*package.glob("engines/*.py"), *package.glob("models/*.py"), package / "data" / "layout.py"]):
-                h.update(path.name.encode() + source_digest(str(path)).encode())
+            shared += [*package.glob("engines/*.py"), *package.glob("models/*.py"), package / "data" / "layout.py"]
+        for path in sorted(shared):
+            h.update(str(path.relative_to(package)).encode() + source_digest(str(path)).encode())
     for attr in ("model", "vae", "upscaler"):
         net = getattr(engine, attr, None)
         if net is not None and hasattr(net, "state_dict"):
@@ -291,9 +310,13 @@ def engine_fingerprint(engine) -> str:
     return value
 
 
-def shot_key(shot, engine, width: int, height: int, fps: int) -> str | None:
-    """The cache key of one shot drawn by `engine`, or None when its shots are not cached."""
-    if engine.name not in SHOT_ENGINES:
-        return None
+def drawn_key(shot, engine, width: int, height: int, fps: int) -> str:
+    """What one shot's frames drawn by `engine` depend on, as a key (whether or not the engine's
+    shots are cached: encoded segments are keyed by it too)."""
     return digest({"shot": shot.to_dict(), "engine": engine.name, "model": engine_fingerprint(engine),
                    "seed": shot.seed, "size": [width, height], "fps": fps})
+
+
+def shot_key(shot, engine, width: int, height: int, fps: int) -> str | None:
+    """The cache key of one shot drawn by `engine`, or None when its shots are not cached."""
+    return drawn_key(shot, engine, width, height, fps) if engine.name in SHOT_ENGINES else None

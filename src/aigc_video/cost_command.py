@@ -1,7 +1,7 @@
 """`aigc-video cost REPORT.json` prints what a made video cost; `aigc-video cost TEXT|--script FILE`
 makes the video first (into a temporary folder unless -o is given) and prints the same table.
 
-Also the generate options this module owns: --quality, --cache DIR, --no-cache.
+Also the generate options this module owns: --quality, --cache DIR, --no-cache, --project NAME.
 """
 from __future__ import annotations
 
@@ -21,13 +21,16 @@ def add_generate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache", metavar="DIR", default=None,
                    help="cache folder for shots, speech and music (default $XDG_CACHE_HOME/aigc-video)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--project", metavar="NAME", default=None,
+                   help="videos of one project share their watermark's video id, so that an edited script "
+                        "re-encodes only the shots that changed (default: each text its own id)")
 
 
 def generate_settings(args: argparse.Namespace) -> dict:
     """Pipeline keyword arguments from the generate options (size/fps None: the preset's)."""
     from . import limits
     return {"size": limits.parse_size(args.size) if args.size else None, "fps": args.fps,
-            "quality": args.quality, "cache": args.cache, "use_cache": not args.no_cache}
+            "quality": args.quality, "cache": args.cache, "use_cache": not args.no_cache, "project": args.project}
 
 
 def register(subparsers) -> None:

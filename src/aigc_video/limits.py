@@ -13,6 +13,7 @@ MAX_PIXELS = 1920 * 1080
 MIN_FPS, MAX_FPS = 4, 60
 MAX_SUBJECTS = 3
 MAX_SEED = 2**31 - 1
+MAX_PROJECT_CHARS = 100
 
 
 def check_size(width: int, height: int) -> tuple[int, int]:
@@ -45,6 +46,15 @@ def check_seed(seed: int) -> int:
     if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise InputError(f"seed {seed!r} is outside the limit 0..{MAX_SEED}")
     return seed
+
+
+def check_project(name: str | None) -> str | None:
+    """A project name: 1..MAX_PROJECT_CHARS printable characters, or None."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or not 1 <= len(name) <= MAX_PROJECT_CHARS or not name.isprintable() or not name.strip():
+        raise InputError(f"project name {name!r} must be 1 to {MAX_PROJECT_CHARS} printable characters")
+    return name
 
 
 def check_text(text: str) -> str:

@@ -54,6 +54,8 @@ class Pipeline:
     quality: "draft" | "standard" | "high" (presets.py): size and fps when not given, the flow
     engine's steps when not in engine_options, and the x264 preset and CRF;
     cache: the cache folder (None: $XDG_CACHE_HOME/aigc-video); use_cache=False turns it off.
+    project: a name the videos of one project share: their watermark's video id is the project's,
+    so an edited script re-encodes only the shots that changed (synthesis/segments.py).
     transition: how shots without a [cut]/[crossfade]/[morph] directive are entered: "crossfade"
     (the default), "cut" or "morph" (latent interpolation with the shipped VAE; needs torch).
     engine_options: the engine's keyword arguments, e.g. {"checkpoint": FOLDER} for a learned
@@ -81,6 +83,7 @@ class Pipeline:
     quality: str | None = None
     cache: str | None = None
     use_cache: bool = True
+    project: str | None = None
     transition: str = "crossfade"
 
     def __post_init__(self) -> None:
@@ -95,6 +98,7 @@ class Pipeline:
         limits.check_seed(self.seed)
         check_modes(self.narration, self.subtitles)
         check_transition(self.transition)
+        limits.check_project(self.project)
         check_checkpoint(self.engine, self.engine_options.get("checkpoint"))
         check_upscaler(self.engine, self.engine_options.get("upscaler"))
         if self.assets is not None:
@@ -138,7 +142,7 @@ class Pipeline:
         self.check()
         limits.check_text(text)
         output = check_output_path(output)
-        from .cache import Cache, active as cache_active, shot_key
+        from .cache import Cache, active as cache_active, digest, drawn_key, shot_key
         from .presets import encoder_options, engine_options
         engine = get_engine(self.engine, **engine_options(self.quality, self.engine, self.engine_options))
         cache = Cache(self.cache, enabled=self.use_cache)
@@ -167,6 +171,14 @@ class Pipeline:
         fallback = get_engine("render") if any(e["engine"] != engine.name for e in shot_engines) else None
         native = {i: n for i, n in (native or {}).items() if shot_engines[i]["engine"] == engine.name}
 
+        # What each shot's frames depend on: with the cache, the encoded segments are keyed by it.
+        shot_keys = None
+        if cache.enabled:
+            assets = assets_state(self.assets)
+            shot_keys = [digest({"drawn": drawn_key(shot, engine if e["engine"] == engine.name else fallback,
+                                                    *self.size, self.fps), "assets": assets})
+                         for shot, e in zip(scene_plan.shots, shot_engines)]
+
         def generate_clips():
             for i, shot in enumerate(scene_plan.shots):
                 drawer = engine if shot_engines[i]["engine"] == engine.name else fallback
@@ -184,14 +196,19 @@ class Pipeline:
 
         # 5. Synthesize: transitions (a morph loads the VAE first), narration, music, subtitles,
         #    H.264/AAC encoding.
+        clip_stream = generate_clips()
         with meter.stage("synthesis"), cache_active(cache):
             video = compose(
-                generate_clips(), storyboard, scene_plan, output,
+                clip_stream, storyboard, scene_plan, output,
                 audio=self.audio, narration=self.narration if self.audio else "off",
                 subtitles=self.subtitles, seed=self.seed,
                 progress=lambda f: progress("synthesis", f),
                 watermark=marks.watermarker, finalize=marks.sign, encoder=encoder_options(self.quality),
+                shot_keys=shot_keys,
             )
+        if keep_frames:   # every encoded segment came from the cache: the clips asked for are drawn now
+            for _ in clip_stream:
+                pass
 
         # 6. Write the report beside the video.
         warnings = storyboard.warnings + [
@@ -238,13 +255,23 @@ class Pipeline:
         morph: some transitions are drawn by the VAE."""
         from .synthesis.provenance import prepare
         own = ("engine_options", "c2pa", "watermark", "prompt_in_manifest", "sign_cert", "sign_key",
-               "cache", "use_cache")
+               "cache", "use_cache", "project")
         return prepare(text=text, engine=engine.name, settings={k: v for k, v in asdict(self).items() if k not in own},
                        width=self.size[0], height=self.size[1], title=output.name, c2pa=self.c2pa,
                        watermark=self.watermark, prompt_in_manifest=self.prompt_in_manifest,
                        sign_cert=self.sign_cert, sign_key=self.sign_key,
                        checkpoint=self.engine_options.get("checkpoint"),
-                       upscaler=getattr(engine, "upscaler_dir", None), morph=morph)
+                       upscaler=getattr(engine, "upscaler_dir", None), morph=morph, project=self.project)
+
+
+def assets_state(folder: str | None) -> list | None:
+    """[name, bytes, mtime] of every file in the user's materials folder: a shot drawn from a
+    file that changed since is drawn again, not read back."""
+    if folder is None:
+        return None
+    root = Path(folder)
+    return sorted([str(p.relative_to(root)), st.st_size, st.st_mtime_ns]
+                  for p in root.rglob("*") if p.is_file() for st in [p.stat()])
 
 
 def check_checkpoint(engine: str, checkpoint) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache import current as current_cache
 from ..errors import DependencyMissing, InputError
 from ..limits import check_seed
 from ..modes import check_modes, require_morph
@@ -17,6 +18,7 @@ from . import encode as encoding
 from . import tts
 from .mix import mix
 from .music import mood_music
+from .segments import frames_needed, plan_segments, read_stored
 from .subtitles import Cue, cue_per_frame, make_cues, render_overlays, write_srt
 from .transitions import MorphFn, check_clips, check_transitions, default_morph, timeline_frames, uses_morph
 
@@ -44,7 +46,7 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
             audio: bool = True, narration: str = "auto", subtitles: str = "srt", seed: int = 0,
             progress: Callable[[float], None] | None = None, watermark=None,
             finalize: Callable[[Path], None] | None = None, encoder: dict | None = None,
-            morph: MorphFn | None = None) -> Video:
+            morph: MorphFn | None = None, shot_keys: list[str | None] | None = None) -> Video:
     """Join the shots' clips (a list, or an iterator that makes them one by one while the earlier
     ones are encoded) on the plan's timeline and write the finished video to `output` (.mp4),
     with its subtitles as an .srt of the same stem beside it (unless subtitles="none").
@@ -56,7 +58,9 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
     `finalize(temp_path)` runs on the complete MP4 before it is renamed into place (the C2PA
     signature). `encoder`: keyword arguments for encode.encode (x264 `preset`, `crf`). `morph`
     makes the frames of "morph" transitions (default: the shipped VAE's; DependencyMissing,
-    before anything is written, when torch is not installed).
+    before anything is written, when torch is not installed). `shot_keys` (cache.drawn_key of
+    each shot) with an active cache (cache.active): the video is encoded shot by shot and the
+    shots' encoded segments the cache holds are joined as they are (synthesis/segments.py).
     """
     # 1. Check inputs (before anything is written)
     check_modes(narration, subtitles)
@@ -129,14 +133,30 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
     overlays = render_overlays(cues, plan.width, plan.height, warnings) if subtitles == "burn" else []
     timings["subtitles"] = time.perf_counter() - t0
 
-    # 5. Encode: frames streamed from the timeline (subtitles burned on the way), then the SRT
+    # 5. Encode: frames streamed from the timeline (subtitles burned on the way), then the SRT.
+    #    With the cache, shot by shot: the segments it holds are joined as they are, and only the
+    #    other shots' frames are burned, converted and encoded.
     t0 = time.perf_counter()
     frames = timeline_frames(clips, plan, morph)
+    which = cue_per_frame(cues, n_frames, fps) if overlays else np.full(n_frames, -1)
+    settings = {"preset": encoding.PRESET, "crf": encoding.CRF, **(encoder or {})}
+    cache = current_cache()
+    reuse: dict = {}
+    if shot_keys is not None and cache is not None and cache.enabled:
+        parts = {**settings, "size": [plan.width, plan.height], "fps": fps,
+                 "watermark": watermark.payload.hex() if watermark is not None else None}
+        segments = plan_segments(plan, shot_keys, cues if overlays else [], which, parts)
+        stored = read_stored(cache, segments, plan.width, plan.height, fps, settings["preset"], settings["crf"])
+        needed = frames_needed(segments, stored, n_frames)
+        frames = (frame for k, frame in enumerate(frames) if needed[k])
+        which = which[needed]
+        reuse = {"segments": segments, "stored": stored,
+                 "keep": lambda segment, data: cache.put("segments", segment.key, np.frombuffer(data, np.uint8))}
     if overlays:
-        frames = _burn(frames, overlays, cue_per_frame(cues, n_frames, fps))
+        frames = _burn(frames, overlays, which)
     encoding.encode(frames, n_frames, output, width=plan.width, height=plan.height, fps=fps,
                     audio=final_mix, sample_rate=SAMPLE_RATE, progress=progress, finalize=finalize,
-                    watermark=watermark, **(encoder or {}))   # marked once converted: over the subtitles too
+                    watermark=watermark, **settings, **reuse)   # marked once converted: over the subtitles too
     srt_path = None
     if subtitles != "none":
         srt_path = output.with_suffix(".srt")

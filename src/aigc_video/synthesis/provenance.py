@@ -210,7 +210,8 @@ def model_hashes(engine: str, checkpoint: str | os.PathLike | None = None, *,
 
 def generation_manifest(*, title: str, engine: str, prompt: str | None, watermark: str | None,
                         video_id: str, version: str, checkpoint: str | os.PathLike | None = None,
-                        upscaler: str | os.PathLike | None = None, morph: bool = False) -> dict:
+                        upscaler: str | os.PathLike | None = None, morph: bool = False,
+                        project: str | None = None) -> dict:
     """The manifest definition c2pa-python signs (claim generator, actions, our assertion)."""
     source = digital_source_type(engine, morph)
     hashes = model_hashes(engine, checkpoint, upscaler=upscaler, morph=morph)
@@ -225,7 +226,8 @@ def generation_manifest(*, title: str, engine: str, prompt: str | None, watermar
                 "description": f"generated from text by the aigc-video '{engine}' engine"}]}},
             {"label": ASSERTION, "data": {
                 "engine": engine, "digital_source_type": source, "model_sha256": hashes,
-                "prompt": prompt, "video_id": video_id, "watermark": watermark}},
+                "prompt": prompt, "video_id": video_id, "watermark": watermark,
+                **({"project": project} if project is not None else {})}},
         ],
     }
 
@@ -309,13 +311,16 @@ def prepare(*, text: str, engine: str, settings: dict, width: int, height: int, 
             c2pa: bool = True, watermark: bool = True, prompt_in_manifest: bool = True,
             sign_cert: str | None = None, sign_key: str | None = None,
             checkpoint: str | os.PathLike | None = None, upscaler: str | os.PathLike | None = None,
-            morph: bool = False) -> Marks:
+            morph: bool = False, project: str | None = None) -> Marks:
     """Check the signing identity and make the marks for one video, before any heavy work.
 
     The video id is derived from what defines the video (text, settings, engine and, when given,
     the engine's checkpoint folder and learned upscaler), so the same run makes the same frames; it
-    links the watermark to the manifest and the report. upscaler: the learned upscaler's folder, None
-    for bicubic; morph: some transitions are VAE morphs."""
+    links the watermark to the manifest and the report. With a `project` it is the project's
+    instead, the same for every video of the project: edits of a script then keep the watermark,
+    and the shots they leave alone keep their encoded segments (synthesis/segments.py); the C2PA
+    manifest still tells the videos apart. upscaler: the learned upscaler's folder, None for
+    bicubic; morph: some transitions are VAE morphs."""
     from .. import __version__
     from . import watermark as wm
 
@@ -328,9 +333,10 @@ def prepare(*, text: str, engine: str, settings: dict, width: int, height: int, 
         defined["model_sha256"] = model_hashes(engine, checkpoint)
     if upscaler is not None:     # (absent for bicubic: ids stay as they were)
         defined["upscaler_sha256"] = model_hashes("render", upscaler=upscaler)
-    vid = wm.video_id(json.dumps(defined, sort_keys=True, ensure_ascii=False, default=str))
+    vid = wm.video_id(json.dumps({"project": project} if project is not None else defined,
+                                 sort_keys=True, ensure_ascii=False, default=str))
     payload = wm.Payload(wm.PROJECT_ID, vid)
-    section = {"digital_source_type": digital_source_type(engine, morph), "video_id": f"{vid:08x}",
+    section = {"digital_source_type": digital_source_type(engine, morph), "video_id": f"{vid:08x}", "project": project,
                "watermark": {"applied": watermark, "payload": payload.hex() if watermark else None,
                              "scheme": "aigc-video spread-spectrum luma tile v2" if watermark else None},
                "manifest": {"signed": False, "cert_subject": None, "prompt_included": False}}
@@ -343,7 +349,7 @@ def prepare(*, text: str, engine: str, settings: dict, width: int, height: int, 
                                        prompt=text if prompt_in_manifest else None,
                                        watermark=payload.hex() if watermark else None,
                                        video_id=f"{vid:08x}", version=__version__, checkpoint=checkpoint,
-                                       upscaler=upscaler, morph=morph)
+                                       upscaler=upscaler, morph=morph, project=project)
         section["manifest"] = {"signed": True, "cert_subject": identity.subject,
                                "local_identity": identity.local, "alg": identity.alg,
                                "prompt_included": prompt_in_manifest,
