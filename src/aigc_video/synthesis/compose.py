@@ -23,6 +23,7 @@ from .subtitles import Cue, cue_per_frame, make_cues, render_overlays, write_srt
 from .transitions import MorphFn, check_clips, check_transitions, default_morph, timeline_frames, uses_morph
 
 SAMPLE_RATE = 48000
+DRAW_AHEAD_S = 2.0     # seconds of video drawn ahead of the encoder at most
 
 
 @dataclass
@@ -93,6 +94,58 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
         timings["morph"] += morph_load_s
     fps, n_frames = plan.fps, plan.total_frames
     total_s = n_frames / fps
+    # Encoded segments the cache holds are joined as they are (synthesis/segments.py). Their keys
+    # are known now unless subtitles are burned into them (then only once the voice is timed).
+    settings = {"preset": encoding.PRESET, "crf": encoding.CRF, **(encoder or {})}
+    cache = current_cache()
+    reusable = shot_keys is not None and cache is not None and cache.enabled
+    reuse = None
+    if reusable and subtitles != "burn":
+        reuse = _reuse(plan, shot_keys, [], np.full(n_frames, -1), watermark, settings, cache)
+    # The frames are drawn from now on, in a thread of their own, while the narration, music and
+    # subtitles are made (espeak-ng and numpy leave a core free), up to DRAW_AHEAD_S ahead of the
+    # encoder: a shot's clip is drawn whole before its first frame comes out, and the frames
+    # buffered meanwhile keep x264 busy (720p: ~0.2 s a shot, when x264 used to wait). Not when
+    # the cache may hold every segment: then the frames are drawn only if some are needed.
+    started: list[encoding.ahead] = []
+
+    def draw() -> encoding.ahead:
+        started.append(encoding.ahead(iter(timeline_frames(clips, plan, morph)), depth=max(4, int(DRAW_AHEAD_S * fps))))
+        return started[-1]
+
+    def frames() -> Iterator[np.ndarray]:
+        yield from (started[0] if started else draw())
+
+    if not reusable or (reuse is not None and reuse["needed"].any()):
+        draw()
+    try:
+        return _compose(frames(), storyboard, plan, output, audio=audio, narration=narration, subtitles=subtitles,
+                        seed=seed, progress=progress, watermark=watermark, finalize=finalize, settings=settings,
+                        morph=morph, shot_keys=shot_keys if reusable else None, reuse=reuse, warnings=warnings,
+                        timings=timings, morph_load_s=morph_load_s, speak=speak)
+    finally:
+        for drawing in started:
+            drawing.close()
+
+
+def _reuse(plan: ScenePlan, shot_keys: list, cues: list, which: np.ndarray, watermark, settings: dict, cache) -> dict:
+    """The video's segments, those the cache holds, the frames still needed (bool per frame) and
+    how to store the others: encode()'s segments, stored and keep."""
+    parts = {**settings, "size": [plan.width, plan.height], "fps": plan.fps,
+             "watermark": watermark.payload.hex() if watermark is not None else None}
+    segments = plan_segments(plan, shot_keys, cues, which, parts)
+    stored = read_stored(cache, segments, plan.width, plan.height, plan.fps, settings["preset"], settings["crf"])
+    return {"segments": segments, "stored": stored, "needed": frames_needed(segments, stored, plan.total_frames),
+            "keep": lambda segment, data: cache.put("segments", segment.key, np.frombuffer(data, np.uint8))}
+
+
+def _compose(drawn: Iterator[np.ndarray], storyboard: Storyboard, plan: ScenePlan, output: Path, *, audio, narration,
+             subtitles, seed, progress, watermark, finalize, settings, morph, shot_keys, reuse, warnings, timings,
+             morph_load_s, speak) -> Video:
+    """compose's work once its inputs are checked, the frames coming from `drawn`; shot_keys: the
+    segments may be in the cache, and `reuse` says which are when that was known before (`_reuse`)."""
+    fps, n_frames = plan.fps, plan.total_frames
+    total_s = n_frames / fps
     shot_starts_s = [f / fps for f in plan.shot_start_frames()]
     n_samples = int(round(n_frames * SAMPLE_RATE / fps))
 
@@ -137,26 +190,21 @@ def compose(clips: Sequence[np.ndarray] | Iterator[np.ndarray], storyboard: Stor
     #    With the cache, shot by shot: the segments it holds are joined as they are, and only the
     #    other shots' frames are burned, converted and encoded.
     t0 = time.perf_counter()
-    frames = timeline_frames(clips, plan, morph)
+    frames = drawn
     which = cue_per_frame(cues, n_frames, fps) if overlays else np.full(n_frames, -1)
-    settings = {"preset": encoding.PRESET, "crf": encoding.CRF, **(encoder or {})}
-    cache = current_cache()
-    reuse: dict = {}
-    if shot_keys is not None and cache is not None and cache.enabled:
-        parts = {**settings, "size": [plan.width, plan.height], "fps": fps,
-                 "watermark": watermark.payload.hex() if watermark is not None else None}
-        segments = plan_segments(plan, shot_keys, cues if overlays else [], which, parts)
-        stored = read_stored(cache, segments, plan.width, plan.height, fps, settings["preset"], settings["crf"])
-        needed = frames_needed(segments, stored, n_frames)
+    if shot_keys is not None and reuse is None:      # keyed by the burned subtitles too
+        reuse = _reuse(plan, shot_keys, cues, which, watermark, settings, current_cache())
+    segments = {}
+    if reuse is not None:   # only the frames of the segments not stored are burned, converted and encoded
+        needed = reuse["needed"]
         frames = (frame for k, frame in enumerate(frames) if needed[k])
         which = which[needed]
-        reuse = {"segments": segments, "stored": stored,
-                 "keep": lambda segment, data: cache.put("segments", segment.key, np.frombuffer(data, np.uint8))}
+        segments = {k: reuse[k] for k in ("segments", "stored", "keep")}
     if overlays:
         frames = _burn(frames, overlays, which)
     encoding.encode(frames, n_frames, output, width=plan.width, height=plan.height, fps=fps,
                     audio=final_mix, sample_rate=SAMPLE_RATE, progress=progress, finalize=finalize,
-                    watermark=watermark, **settings, **reuse)   # marked once converted: over the subtitles too
+                    watermark=watermark, **settings, **segments)   # marked once converted: over the subtitles too
     srt_path = None
     if subtitles != "none":
         srt_path = output.with_suffix(".srt")

@@ -160,15 +160,19 @@ def _write(container, frames, n_frames, width, height, fps, sound, progress, pre
         sound.open()
     count = 0
     report_every = max(1, n_frames // 100)
-    for vf in _frames_in_threads(frames, n_frames, width, height, watermark):
-        vf.pts = count
-        vf.time_base = Fraction(1, fps)
-        container.mux(video.encode(vf))
-        count += 1
-        if sound is not None:
-            sound.send_until(count / fps)
-        if progress is not None and (count % report_every == 0 or count == n_frames):
-            progress(count / n_frames)
+    converted = _frames_in_threads(frames, n_frames, width, height, watermark)
+    try:
+        for vf in converted:
+            vf.pts = count
+            vf.time_base = Fraction(1, fps)
+            container.mux(video.encode(vf))
+            count += 1
+            if sound is not None:
+                sound.send_until(count / fps)
+            if progress is not None and (count % report_every == 0 or count == n_frames):
+                progress(count / n_frames)
+    finally:
+        converted.close()
     container.mux(video.encode(None))
 
 
@@ -217,7 +221,7 @@ def _write_segments(container, frames, n_frames, width, height, fps, sound, prog
         if next(converted, None) is not None:
             raise ValueError(f"more frames than the {n_new} of the segments to encode")
     finally:
-        if hasattr(converted, "close"):
+        if isinstance(converted, ahead):
             converted.close()
 
 
@@ -237,51 +241,68 @@ def _encode_segment(frames: Iterator, n: int, width: int, height: int, fps: int,
     return buffer.getvalue()
 
 
-def ahead(items: Iterator, depth: int = 4) -> Iterator:
-    """`items`, made in a thread of their own up to `depth` ahead of the caller: the frames are
-    drawn and converted to YUV there while this thread waits in x264's encode, which releases the
-    GIL. In one thread the two took turns and x264 left the second core half idle (CPU 1.5 s in
-    1.3 s of wall for 192 frames of 720p, where MoviePy's piped ffmpeg took 1.1 s). An exception
-    in the thread is raised here, in the caller's; a caller that stops early stops the thread."""
-    done = object()
-    queue: "Queue" = Queue(maxsize=depth)
-    stop = threading.Event()
+class ahead:
+    """`items`, made in a thread of their own up to `depth` ahead of the caller, from the moment
+    this is made (not from the first `next`): the frames are drawn and converted to YUV there while
+    the caller waits in x264's encode, which releases the GIL. In one thread the two took turns and
+    x264 left the second core half idle (CPU 1.5 s in 1.3 s of wall for 192 frames of 720p, where
+    MoviePy's piped ffmpeg took 1.1 s). An exception in the thread is raised here, in the caller's.
+    `close()` (or dropping the last reference) stops the thread; the caller that stops early must."""
 
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        queue.put((item, None), timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
-                    return
-            queue.put((done, None))
-        except BaseException as error:   # handed to the caller, who raises it
-            queue.put((done, error))
+    _DONE = object()
 
-    # In a copy of the caller's context: the active shot cache (cache.active) is a context variable.
-    worker = threading.Thread(target=contextvars.copy_context().run, args=(produce,), name="aigc-video-frames",
-                              daemon=True)
-    worker.start()
-    try:
-        while True:
-            item, error = queue.get()
-            if item is done:
-                if error is not None:
-                    raise error
-                return
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():          # unblock a producer waiting on a full queue
+    def __init__(self, items: Iterator, depth: int = 4):
+        self._queue: "Queue" = Queue(maxsize=depth)
+        self._stop = threading.Event()
+        queue, stop, done = self._queue, self._stop, self._DONE
+
+        def produce() -> None:
             try:
-                queue.get_nowait()
+                for item in items:
+                    while not stop.is_set():
+                        try:
+                            queue.put((item, None), timeout=0.1)
+                            break
+                        except Full:
+                            continue
+                    if stop.is_set():
+                        return
+                queue.put((done, None))
+            except BaseException as error:   # handed to the caller, who raises it
+                queue.put((done, error))
+
+        # In a copy of the caller's context: the active shot cache (cache.active) is a context variable.
+        self._worker = threading.Thread(target=contextvars.copy_context().run, args=(produce,),
+                                        name="aigc-video-frames", daemon=True)
+        self._worker.start()
+        self._finished = False
+
+    def __iter__(self) -> "ahead":
+        return self
+
+    def __next__(self):
+        if self._finished:
+            raise StopIteration
+        item, error = self._queue.get()
+        if item is self._DONE:
+            self._finished = True
+            self._worker.join()
+            if error is not None:
+                raise error
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        self._finished = True
+        self._stop.set()
+        while self._worker.is_alive():          # unblock a producer waiting on a full queue
+            try:
+                self._queue.get_nowait()
             except Empty:
-                worker.join(0.05)
-        worker.join()
+                self._worker.join(0.05)
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: int,
