@@ -17,7 +17,7 @@ from aigc_video.errors import DependencyMissing, InputError
 from aigc_video.scene.sceneplan import Camera, ScenePlan, ShotPlan
 from aigc_video.storyboard import Mood, Shot, Storyboard
 from aigc_video.synthesis import Video, compose, tts
-from aigc_video.synthesis.encode import probe
+from aigc_video.synthesis.encode import encode, probe
 from aigc_video.synthesis.mix import DUCK_DB, duck_gain, mix
 from aigc_video.synthesis.music import mood_music, style_for, synthesize_section
 from aigc_video.synthesis.subtitles import make_cues, render_overlay, load_typeface, wrap
@@ -395,3 +395,20 @@ def test_frames_made_ahead_in_a_thread_keep_order_context_and_errors():
     n = len(made)
     assert n <= 3 + 2 + 2
     assert not any(t.name == "aigc-video-frames" and t.is_alive() for t in threading.enumerate())
+
+
+def test_contiguous_and_strided_frames_encode_alike(tmp_path):
+    """Contiguous frames are wrapped without a copy, strided views copied first: same video."""
+    import av
+    rng = np.random.default_rng(0)
+    views = [rng.integers(0, 255, (64, 128, 3), dtype=np.uint8)[:, 16:112] for _ in range(6)]   # crops: strided rows
+    frames = [np.ascontiguousarray(v) for v in views]
+    assert not views[0].flags.c_contiguous
+    paths = []
+    for name, source in (("a", frames), ("b", views)):
+        paths.append(encode(iter(source), 6, tmp_path / f"{name}.mp4", width=96, height=64, fps=12))
+    decoded = []
+    for path in paths:
+        with av.open(str(path)) as c:
+            decoded.append([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
+    assert len(decoded[0]) == 6 and all(np.array_equal(x, y) for x, y in zip(*decoded))

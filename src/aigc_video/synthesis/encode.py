@@ -310,9 +310,10 @@ def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: 
     """yuv420p (BT.709, limited range) VideoFrames made from `frames`, their luma marked by
     `watermark` (run by `ahead`, in a thread of its own: the frames are drawn in another).
 
-    Each frame is copied into one reused rgb24 VideoFrame and converted by two reused swscale
-    contexts, one thread each: making a VideoFrame and a scaler per frame had cost 1.5 s of wall
-    time for 192 frames of 720p (0.7 s CPU); this costs 0.45 s (docs/cost.md).
+    A C-contiguous frame is wrapped as it is (VideoFrame.from_numpy_buffer, no copy), another one
+    copied into a reused rgb24 VideoFrame; two reused swscale contexts, one thread each, convert
+    it: making a VideoFrame and a scaler per frame had cost 1.5 s of wall time for 192 frames of
+    720p (0.7 s CPU); this costs 0.45 s (docs/cost.md).
     Via BGR: swscale has a direct (unscaled) BGR24->YUV420P converter but not one from RGB24; the
     byte swap plus that path costs about 20% less than RGB24 through the scaler.
     """
@@ -328,8 +329,12 @@ def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: 
             raise ValueError(f"more frames than the {n_frames} announced")
         if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
             raise ValueError(f"frame {count} is {frame.dtype} {frame.shape}, expected uint8 ({height}, {width}, 3)")
-        np.copyto(view, frame)
-        bgr = to_bgr.reformat(rgb, format="bgr24", threads=1)
+        if frame.flags.c_contiguous:
+            source = av.VideoFrame.from_numpy_buffer(frame, format="rgb24")
+        else:
+            np.copyto(view, frame)
+            source = rgb
+        bgr = to_bgr.reformat(source, format="bgr24", threads=1)
         yuv = to_yuv.reformat(bgr, format="yuv420p", dst_colorspace="ITU709", threads=1)
         if watermark is not None:
             luma = yuv.planes[0]
