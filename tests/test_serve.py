@@ -191,6 +191,7 @@ def test_two_workers_run_two_jobs_at_once(tmp_path):
     ({"engine": "magic"}, "engine", "render"),
     ({"max_duration_s": 500}, "max_duration_s", str(int(limits.MAX_VIDEO_SECONDS))),
     ({"checkpoint": "/etc/passwd"}, "checkpoint", "not a field"),
+    ({"project": "x" * (limits.MAX_PROJECT_CHARS + 1)}, "project", str(limits.MAX_PROJECT_CHARS)),
 ])
 def test_bad_request_is_422_naming_field_and_limit(queue_only, change, field, limit):
     r = queue_only.post("/api/jobs", json={**TINY, **change})

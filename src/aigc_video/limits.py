@@ -53,7 +53,8 @@ def check_project(name: str | None) -> str | None:
     if name is None:
         return None
     if not isinstance(name, str) or not 1 <= len(name) <= MAX_PROJECT_CHARS or not name.isprintable() or not name.strip():
-        raise InputError(f"project name {name!r} must be 1 to {MAX_PROJECT_CHARS} printable characters")
+        shown = f"of {len(name)} characters" if isinstance(name, str) and len(name) > 40 else repr(name)
+        raise InputError(f"project name {shown} must be 1 to {MAX_PROJECT_CHARS} printable characters")
     return name
 
 

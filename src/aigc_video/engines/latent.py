@@ -115,6 +115,15 @@ class LatentEngine:
     def latent_frames(self) -> int:
         return int(self.model.config.latent_frames)
 
+    @property
+    def latent_size(self) -> tuple[int, int]:
+        """(h, w) of the latent grid at the native size."""
+        return self.native_h // self.fs, self.native_w // self.fs
+
+    def native_fps(self, fps: int) -> int:
+        """The frame rate the model draws at: its training's, or `fps` when the checkpoint names none."""
+        return int(self.meta.get("fps", fps))
+
     def window_noise(self, generator):
         """The noise one window starts from, (1, ...), drawn from the shot's own generator: here a
         latent window on a transformer's grid (flow, gan)."""
@@ -228,7 +237,7 @@ class LatentEngine:
         import torch
 
         from ..data.layout import decoder_layout
-        timed = [retime(shot, fps, int(self.meta.get("fps", fps))) for shot, fps in requests]
+        timed = [retime(shot, fps, self.native_fps(fps)) for shot, fps in requests]
         out = []
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
             for (z, layout), (_, pick) in zip(self.latents_batch([native for native, _ in timed], progress), timed):
@@ -255,7 +264,7 @@ class LatentEngine:
             return frames[pick]                                                            # (n_frames, H, W, 3)
         from ..scene.render import apply_camera, render_masks
         from .first_frame import over_picture
-        masks = render_masks(retime(drawn, fps, int(self.meta.get("fps", fps)))[0], self.native_w, self.native_h)
+        masks = render_masks(retime(drawn, fps, self.native_fps(fps))[0], self.native_w, self.native_h)
         return apply_camera(over_picture(frames, video.numpy(), masks[:len(video)], shot.picture)[pick], shot)
 
     def to_size(self, video, shot: ShotPlan, fps: int, height: int, width: int):
@@ -267,7 +276,7 @@ class LatentEngine:
             return upscale(video, height, width, self.sharpen)
         from ..models.upscaler import shot_masks, upscale_frames
         s = self.upscaler.config.scale
-        masks, colors = shot_masks(retime(shot, fps, int(self.meta.get("fps", fps)))[0], s * w, s * h)
+        masks, colors = shot_masks(retime(shot, fps, self.native_fps(fps))[0], s * w, s * h)
         return upscale_frames(self.upscaler, video, masks[:len(video)], colors, height, width)
 
 

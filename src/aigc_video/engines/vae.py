@@ -27,9 +27,9 @@ class VaeEngine(LatentEngine):
     def window_noise(self, generator):
         import torch
         c = self.model.config
-        h, w = self.native_h // self.fs, self.native_w // self.fs
-        return torch.randn(self.model.code_shape((1, c.latent_channels, c.latent_frames, h, w)), generator=generator)
+        return torch.randn(self.model.code_shape((1, c.latent_channels, c.latent_frames, *self.latent_size)),
+                           generator=generator)
 
     def draw_window(self, noise, text, layout, context, context_mask):
-        h, w = self.native_h // self.fs, self.native_w // self.fs
-        return self.model.sample(noise * self.temperature, text.pooled, layout, context, context_mask, size=(h, w))
+        return self.model.sample(noise * self.temperature, text.pooled, layout, context, context_mask,
+                                 size=self.latent_size)

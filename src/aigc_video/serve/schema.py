@@ -37,6 +37,16 @@ class JobRequest(BaseModel):
                                    "when the script puts no [cut]/[crossfade]/[morph] before it")
     max_duration_s: float = Field(limits.MAX_VIDEO_SECONDS, gt=0, le=limits.MAX_VIDEO_SECONDS,
                                   description="the job fails if the script would last longer")
+    project: str | None = Field(None, description="videos of one project share their watermark's video id, "
+                                "so an edited script re-encodes only the shots that changed")
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, v: str | None) -> str | None:
+        try:
+            return limits.check_project(v)
+        except ValueError as error:      # InputError is a ValueError
+            raise ValueError(str(error)) from None
 
     @field_validator("text")
     @classmethod

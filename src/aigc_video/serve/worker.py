@@ -114,7 +114,7 @@ def plan_job(store: JobStore, job: Job, worker_id: str, folder: Path):
     pipeline = Pipeline(engine=req["engine"], size=(req["width"], req["height"]), fps=req["fps"],
                         seed=req["seed"], audio=req["audio"], narration=req["narration"],
                         subtitles=req["subtitles"], quality=req.get("quality"),
-                        transition=req.get("transition", "crossfade"),
+                        transition=req.get("transition", "crossfade"), project=req.get("project"),
                         image=str(image) if image is not None else None)
 
     # 2. Parse and plan first (fast) so the page can show the storyboard while frames render.
