@@ -55,7 +55,8 @@ def main() -> None:
     args = ap.parse_args()
     size = parse_size(args.size)
     text = (ROOT / args.script).read_text(encoding="utf-8")
-    pipe = Pipeline(engine=args.engine, size=size, fps=args.fps, seed=0, subtitles="burn", narration="require")
+    pipe = Pipeline(engine=args.engine, size=size, fps=args.fps, seed=0, subtitles="burn", narration="require",
+                    use_cache=False)   # repeats of one text: timed work, not cache reads
 
     walls, stages, synth = [], [], []
     with tempfile.TemporaryDirectory() as tmp:

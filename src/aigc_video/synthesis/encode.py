@@ -74,13 +74,17 @@ def encode(frames: Iterable[np.ndarray], n_frames: int, output: str | Path, *, w
     with atomic_path(path) as tmp:
         with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as container:
             sound = Sound(container, audio, sample_rate) if audio is not None else None
-            if segments is None:
-                _write(container, frames, n_frames, width, height, fps, sound, progress, preset, crf, watermark)
-            else:
-                _write_segments(container, frames, n_frames, width, height, fps, sound, progress, preset, crf,
-                                watermark, segments, stored or {}, keep)
-            if sound is not None:
-                sound.finish()
+            try:
+                if segments is None:
+                    _write(container, frames, n_frames, width, height, fps, sound, progress, preset, crf, watermark)
+                else:
+                    _write_segments(container, frames, n_frames, width, height, fps, sound, progress, preset, crf,
+                                    watermark, segments, stored or {}, keep)
+                if sound is not None:
+                    sound.finish()
+            finally:     # the audio thread is done with its codec before the container closes
+                if sound is not None:
+                    sound.stop()
         if finalize is not None:
             finalize(tmp)
     return path
@@ -110,6 +114,7 @@ class Sound:
         self.stream = self.worker = self.error = None
         self.packets: list = []      # appended by the worker, in order
         self.muxed = 0
+        self._stop = threading.Event()
 
     def open(self) -> None:
         """Add the stream (after the video's: the video is stream 0), write the header, and start
@@ -125,6 +130,8 @@ class Sound:
         try:
             step = self.sample_rate // 10
             for start in range(0, len(self.audio), step):
+                if self._stop.is_set():
+                    return
                 frame = av.AudioFrame.from_ndarray(self.audio[None, start:start + step], format="fltp", layout="mono")
                 frame.sample_rate, frame.pts, frame.time_base = self.sample_rate, start, Fraction(1, self.sample_rate)
                 self.packets.extend(self.stream.encode(frame))
@@ -146,6 +153,12 @@ class Sound:
         if self.error is not None:
             raise self.error
         self.send_until(float("inf"))
+
+    def stop(self) -> None:
+        """Stop the worker (after an error elsewhere) and wait for it."""
+        self._stop.set()
+        if self.worker is not None:
+            self.worker.join()
 
 
 def _frames_in_threads(frames: Iterable[np.ndarray], n: int, width: int, height: int, watermark) -> Iterator:
@@ -295,7 +308,7 @@ class ahead:
     def close(self) -> None:
         self._finished = True
         self._stop.set()
-        while self._worker.is_alive():          # unblock a producer waiting on a full queue
+        while getattr(self, "_worker", None) is not None and self._worker.is_alive():   # unblock a producer waiting on a full queue
             try:
                 self._queue.get_nowait()
             except Empty:
