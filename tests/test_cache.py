@@ -100,3 +100,18 @@ def test_speech_is_read_from_the_cache(tmp_path):
         a = tts.speak("A red ball.", "en")
         b = tts.speak("A red ball.", "en")
     assert np.array_equal(a, b) and c.counts["tts"] == {"hits": 1, "misses": 1}
+
+
+def test_the_folder_is_walked_once_not_on_every_write(tmp_path, monkeypatch):
+    walks = []
+    original = Cache.entries
+    monkeypatch.setattr(Cache, "entries", lambda self: walks.append(1) or original(self))
+    c = Cache(tmp_path, max_mb=1.0)
+    rng = np.random.default_rng(0)
+    for i in range(3):                                        # ~300 KB each: under the limit
+        c.put("segments", digest(i), rng.integers(0, 255, 300_000, dtype=np.uint8))
+    assert len(walks) == 1
+    other = Cache(tmp_path, max_mb=1.0)                      # another video, same process: total known
+    other.put("segments", digest(3), rng.integers(0, 255, 300_000, dtype=np.uint8))
+    assert len(walks) == 2 and other.evicted >= 1             # over the limit: walked, and evicted
+    assert sum(size for _, size, _ in original(c)) <= c.max_bytes

@@ -46,6 +46,11 @@ KINDS = ("shots", "tts", "music", "segments")
 SHOT_ENGINES = ("flow",)
 
 
+# Bytes in each cache folder this process has written to: walked once, then kept up to date.
+_TOTALS: dict[str, int] = {}
+_TOTALS_LOCK = threading.Lock()
+
+
 def default_folder() -> Path:
     if os.environ.get("AIGC_VIDEO_CACHE"):
         return Path(os.environ["AIGC_VIDEO_CACHE"])
@@ -136,8 +141,10 @@ class Cache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             try:
+                data = _encode(array, key)
                 with os.fdopen(fd, "wb") as f:
-                    f.write(_encode(array, key))
+                    f.write(data)
+                replaced = path.stat().st_size if path.exists() else 0
                 os.replace(tmp, path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -148,6 +155,9 @@ class Cache:
             self.warnings.append(f"cache folder {str(self.folder)!r} could not be written "
                                  f"({error.strerror or error}): caching stopped for this video")
             return
+        with _TOTALS_LOCK:
+            if str(self.folder) in _TOTALS:
+                _TOTALS[str(self.folder)] += len(data) - replaced
         self.evict()
 
     def discard(self, kind: str, key: str) -> None:
@@ -184,9 +194,18 @@ class Cache:
         return out
 
     def evict(self) -> None:
-        """Remove the least recently used entries until the folder is under 90% of its limit."""
+        """Remove the least recently used entries until the folder is under 90% of its limit. The
+        folder is walked at a process's first write to it and when it goes over the limit, not on
+        every write (a video writes one entry per shot segment; a full folder holds tens of
+        thousands); what other processes write meanwhile is counted at the next walk."""
+        with _TOTALS_LOCK:
+            known = _TOTALS.get(str(self.folder))
+        if known is not None and known <= self.max_bytes:
+            return
         entries = self.entries()
         total = sum(size for _, size, _ in entries)
+        with _TOTALS_LOCK:
+            _TOTALS[str(self.folder)] = total
         if total <= self.max_bytes:
             return
         for _, size, path in sorted(entries):
@@ -198,6 +217,8 @@ class Cache:
                 self.evicted += 1
             except OSError:
                 pass
+        with _TOTALS_LOCK:
+            _TOTALS[str(self.folder)] = total
 
     def _count(self, kind: str, hit: bool) -> None:
         with self._lock:
