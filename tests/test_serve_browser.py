@@ -62,6 +62,7 @@ def test_type_a_prompt_and_watch_the_video_play(tmp_path, browser):
         browser.find_element(By.ID, "text").send_keys(PROMPT)
         Select(browser.find_element(By.ID, "size")).select_by_value("320x180")
         Select(browser.find_element(By.ID, "quality")).select_by_value("12")
+        browser.find_element(By.ID, "project").send_keys("studio test")
         browser.find_element(By.ID, "submit").click()
 
         # 2. The storyboard appears while the job is still running; the stages fill up.
@@ -90,6 +91,8 @@ def test_type_a_prompt_and_watch_the_video_play(tmp_path, browser):
         href = browser.find_element(By.ID, "dl-video").get_attribute("href")
         assert href.startswith(server.url + "/api/jobs/") and href.endswith("/video?download=true")
         assert server.client.get(href).headers["content-disposition"].startswith("attachment")
+        job_id = href.split("/api/jobs/")[1].split("/")[0]
+        assert server.client.get(f"/api/jobs/{job_id}/report").json()["provenance"]["project"] == "studio test"
         wait.until(lambda d: d.execute_script(
             "const img = document.querySelector('#gallery .card img');"
             "return img !== null && img.complete && img.naturalWidth > 0"))

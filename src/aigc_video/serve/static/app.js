@@ -61,6 +61,7 @@ function readForm() {
     subtitles: $("subtitles").value,
     transition: $("transition").value,
     max_duration_s: Number($("max-duration").value),
+    ...($("project").value.trim() ? { project: $("project").value.trim() } : {}),
   };
 }
 
