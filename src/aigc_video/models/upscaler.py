@@ -108,7 +108,8 @@ def upscale_frames(model: LayoutUpscaler, frames: torch.Tensor, masks: torch.Ten
     for i in range(0, len(frames), chunk):
         layout = colour_code(masks[i:i + chunk], colors)
         with torch.autocast("cpu", enabled=False):
-            big = to_uint8(model(frames[i:i + chunk].float(), layout))
+            # channels-last: uint8 bicubic 2.7x faster on it, same values (engines/latent.upscale)
+            big = to_uint8(model(frames[i:i + chunk].float(), layout)).contiguous(memory_format=torch.channels_last)
         if big.shape[-2:] != (height, width):
             shrink = height < big.shape[-2] or width < big.shape[-1]
             big = F.interpolate(big, size=(height, width), mode="bicubic", align_corners=False, antialias=shrink)
