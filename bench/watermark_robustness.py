@@ -34,7 +34,7 @@ import numpy as np
 
 from aigc_video import Pipeline
 from aigc_video.synthesis import watermark as wm
-from aigc_video.synthesis.encode import _converted, encode
+from aigc_video.synthesis.encode import _converted, encode, plane_array
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe as describe_machine  # noqa: E402  bench/machine.py
@@ -115,8 +115,7 @@ def psnr_ssim(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 def luma_of(frame: np.ndarray) -> np.ndarray:
     """The limited-range luma plane the encoder makes of an RGB frame."""
     h, w = frame.shape[:2]
-    plane = next(_converted(iter([frame]), 1, w, h)).planes[0]
-    return np.frombuffer(plane, np.uint8).reshape(h, plane.line_size)[:, :w].copy()
+    return plane_array(next(_converted(iter([frame]), 1, w, h)).planes[0], h, w).copy()
 
 
 def noise_video(path: Path, kind: str, w: int, h: int, seed: int, n: int = 16) -> None:

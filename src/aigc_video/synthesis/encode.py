@@ -332,9 +332,7 @@ def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: 
     """
     from av.video.reformatter import VideoReformatter
     rgb = av.VideoFrame(width, height, "rgb24")
-    plane = rgb.planes[0]
-    # (H, W, 3) view of the frame's buffer (rows may be padded to line_size)
-    view = np.frombuffer(plane, np.uint8).reshape(height, plane.line_size)[:, :width * 3].reshape(height, width, 3)
+    view = plane_array(rgb.planes[0], height, width * 3).reshape(height, width, 3)
     to_bgr, to_yuv = VideoReformatter(), VideoReformatter()
     count = 0
     for frame in frames:
@@ -350,12 +348,17 @@ def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: 
         bgr = to_bgr.reformat(source, format="bgr24", threads=1)
         yuv = to_yuv.reformat(bgr, format="yuv420p", dst_colorspace="ITU709", threads=1)
         if watermark is not None:
-            luma = yuv.planes[0]
-            watermark.apply_luma(np.frombuffer(luma, np.uint8).reshape(height, luma.line_size)[:, :width])
+            watermark.apply_luma(plane_array(yuv.planes[0], height, width))
         yield yuv
         count += 1
     if count != n_frames:
         raise ValueError(f"{count} frames were produced, {n_frames} were announced")
+
+
+def plane_array(plane, rows: int, row_bytes: int) -> np.ndarray:
+    """A writable (rows, row_bytes) uint8 view of a VideoFrame plane (its rows may be padded to
+    line_size)."""
+    return np.frombuffer(plane, np.uint8).reshape(rows, plane.line_size)[:, :row_bytes]
 
 
 def top_level_atoms(path: str | Path) -> list[str]:

@@ -189,14 +189,15 @@ class Watermarker:
     def __init__(self, payload: Payload, width: int, height: int, strength: float = STRENGTH):
         self.payload = payload
         self.width, self.height = width, height
-        levels = np.rint(strength * pattern(payload, width, height)).astype(np.int16)   # (H, W)
+        signs = pattern(payload, width, height)                                        # (H, W) +-1
+        levels = np.rint(strength * signs).astype(np.int16)
         # Saturating add as unsigned passes: y = min(max(x, neg) - neg, 255 - pos) + pos.
         self._pos = np.repeat(np.clip(levels, 0, None).astype(np.uint8)[..., None], 3, axis=2)
         self._neg = np.repeat(np.clip(-levels, 0, None).astype(np.uint8)[..., None], 3, axis=2)
         self._room = 255 - self._pos
         # The same mark on a limited-range luma plane (what the encoder makes of the frame): an
         # equal change to R, G and B moves Y by 219/255 of it and leaves U and V alone.
-        luma = np.rint(strength * LUMA_SCALE * pattern(payload, width, height)).astype(np.int16)
+        luma = np.rint(strength * LUMA_SCALE * signs).astype(np.int16)
         self._luma_pos = np.clip(luma, 0, None).astype(np.uint8)
         self._luma_neg = np.clip(-luma, 0, None).astype(np.uint8)
         self._luma_low = LUMA_MIN + self._luma_neg
