@@ -88,7 +88,7 @@ def main() -> None:
     frames = frames_for(args.frames, w, h)
     t = np.arange(int(round(args.frames * SR / args.fps))) / SR
     audio = (0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
-    yuv = list(_converted(iter(frames), len(frames), w, h))
+    yuv = [vf for _, vf in _converted(iter(frames), len(frames), w, h)]
     runs: dict[str, dict[str, list[float]]] = {n: {"wall": [], "cpu": []} for n in ("ours", "moviepy", "x264 alone")}
     sizes = {}
     alone = lambda frames, audio, path, w, h, fps: x264_alone(yuv, path, w, h, fps)   # noqa: E731

@@ -115,7 +115,7 @@ def psnr_ssim(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 def luma_of(frame: np.ndarray) -> np.ndarray:
     """The limited-range luma plane the encoder makes of an RGB frame."""
     h, w = frame.shape[:2]
-    return plane_array(next(_converted(iter([frame]), 1, w, h)).planes[0], h, w).copy()
+    return plane_array(next(_converted(iter([frame]), 1, w, h))[1].planes[0], h, w).copy()
 
 
 def noise_video(path: Path, kind: str, w: int, h: int, seed: int, n: int = 16) -> None:

@@ -9,7 +9,7 @@ from aigc_video import Pipeline
 from aigc_video.cache import Cache, digest
 from aigc_video.errors import InputError
 from aigc_video.synthesis import segments as seg, watermark as wm
-from aigc_video.synthesis.encode import encode, probe
+from aigc_video.synthesis.encode import encode, joined_frames, probe
 
 W, H, FPS = 160, 96, 12
 SCRIPT = "A red ball bounces across the grass. A blue star spins in space. A yellow car drives left."
@@ -49,7 +49,40 @@ def test_joined_segments_play_as_one_stream_with_audio(tmp_path):
     for start, colour in zip((0, 10, 17), COLOURS):    # each segment's frames in its place
         assert np.abs(frames[start][:, 40:].astype(int).mean(axis=(0, 1)) - colour).max() < 6
     assert sorted(kept) == sorted(s.key for s in SEGMENTS)
-    assert all(seg.stream_info(data)[1:] == (W, H, s.n_frames) for s, data in zip(SEGMENTS, (kept[s.key] for s in SEGMENTS)))
+    assert all(seg.stream_info(data, FPS)[1:] == (W, H, s.n_frames) for s, data in zip(SEGMENTS, (kept[s.key] for s in SEGMENTS)))
+
+
+def shown_pictures(path, n):
+    """The picture shown at each of the n frame times: each decoded frame until the next one's time;
+    and how many frames the file stores."""
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        pictures = [(round(float(f.pts * stream.time_base) * FPS), f.to_ndarray(format="rgb24")) for f in c.decode(stream)]
+    shown = []
+    for k, (index, picture) in enumerate(pictures):
+        end = pictures[k + 1][0] if k + 1 < len(pictures) else n
+        shown.extend([picture] * (end - index))
+    return shown, len(pictures)
+
+
+@pytest.mark.parametrize("joined", [False, True])
+def test_repeated_frames_are_stored_once_and_held_for_their_time(joined, tmp_path):
+    """A frame equal to the one before is not encoded again (the learned engines show each frame
+    twice at 24 fps): the file stores fewer frames and shows the same picture at every frame time,
+    whole or joined from segments that start and end inside a repeat."""
+    source = [f for f in flat_frames(COLOURS, [5, 4, 5]) for _ in range(2)]       # 28 frames, 14 pictures
+    segments = [seg.Segment(0, 9, digest("x")), seg.Segment(9, 19, digest("y")), seg.Segment(19, 28, digest("z"))]
+    path = encode(iter(source), 28, tmp_path / "held.mp4", width=W, height=H, fps=FPS,
+                  audio=np.zeros(28 * 4000, np.float32), segments=segments if joined else None)
+    info = probe(path)
+    assert info["n_frames"] == 28 and info["fps"] == FPS and abs(info["video_duration_s"] - 28 / FPS) < 0.01
+    shown, stored = shown_pictures(path, 28)
+    # 14 pictures (one at each even frame) + the last frame (+ each segment's first 4 frames and last)
+    assert stored == info["frames_stored"] == (21 if joined else 15)
+    assert len(shown) == 28
+    assert all(np.abs(a.astype(int) - b).mean() < 3 for a, b in zip(shown, source))
+    if joined:   # each segment's first JOIN_LEAD frames and its last are encoded even when repeated
+        assert joined_frames(segments) == {0, 1, 2, 3, 8, 9, 10, 11, 12, 18, 19, 20, 21, 22, 27}
 
 
 def test_stored_segments_are_joined_as_they_are(tmp_path):

@@ -40,8 +40,8 @@ def inspect_video(path: str | Path) -> dict:
     if not info["n_frames"]:
         raise InputError(f"{str(path)!r} has no video frames")
     lumas = watermark.read_luma(path)
-    if len(lumas) < min(info["n_frames"], 2):
-        raise InputError(f"{str(path)!r} is truncated: {len(lumas)} of {info['n_frames']} frames decode")
+    if len(lumas) < min(info["frames_stored"], 2):
+        raise InputError(f"{str(path)!r} is truncated: {len(lumas)} of {info['frames_stored']} stored frames decode")
     try:
         manifest = provenance.read_manifest(path)
     except Exception as e:   # noqa: BLE001 - c2pa missing, or a manifest it cannot parse at all

@@ -27,7 +27,8 @@ a 4.8 s shot); for gan bicubic (the same held_out share, 5x the time of a shot: 
 Frame rate: the models were trained at one frame rate (12 fps); a shot planned at another is
 sampled at the native rate (its tracks retimed, so objects move per frame as in training) and each
 output frame shows the latest native frame at or before its time. At 24 fps this halves the work;
-motion then has 12 distinct steps per second.
+motion then has 12 distinct steps per second, and the encoder stores each repeat once (held
+frames, synthesis/encode.py).
 
 Precision: sampling and decoding run under bf16 autocast on CPUs with bf16 instructions (AMX or
 AVX512-BF16; `precision="auto"`), where a clip takes half the time and the suites score the same

@@ -210,7 +210,7 @@ def verify_video(path: Path, req: dict, report: dict) -> dict:
     if problems:
         raise RuntimeError(f"the written video failed verification: {'; '.join(problems)}")
     return {"codec": info["codec"], "width": info["width"], "height": info["height"],
-            "n_frames": info["n_frames"], "duration_s": info["duration_s"],
+            "n_frames": info["n_frames"], "frames_stored": info["frames_stored"], "duration_s": info["duration_s"],
             "fps": req["fps"], "audio_codec": info["audio_codec"], "sample_rate": info["sample_rate"]}
 
 
@@ -222,7 +222,7 @@ def write_thumbnail(video: Path, path: Path, info: dict) -> Path:
 
     width = THUMBNAIL_WIDTH
     height = max(2, round(info["height"] * width / info["width"] / 2) * 2)
-    middle = info["n_frames"] // 2
+    middle = info["frames_stored"] // 2
     with av.open(str(video)) as container:
         for i, frame in enumerate(container.decode(video=0)):
             if i == middle:

@@ -26,6 +26,9 @@ AUDIO_BITRATE = 128_000
 # (voice + music) 0.16 s against 0.32 s (twoloop costs about what x264 spends on the same
 # video at 640x360), with a higher SNR at 128 kbit/s: 34.8 dB against 26.3 (bench/audio_coder.py).
 AUDIO_CODER = "fast"
+# frames at a segment's start that are encoded even when held (joined_frames): x264's B-frames at
+# "superfast" (3) + 1
+JOIN_LEAD = 4
 
 
 def check_output_path(output: str | Path) -> Path:
@@ -161,29 +164,31 @@ class Sound:
             self.worker.join()
 
 
-def _frames_in_threads(frames: Iterable[np.ndarray], n: int, width: int, height: int, watermark) -> Iterator:
+def _frames_in_threads(frames: Iterable[np.ndarray], n: int, width: int, height: int, watermark,
+                       keep: Iterable[int] = ()) -> Iterator:
     """Three stages, each in a thread of its own: the frames are drawn in one, converted to YUV
-    (and marked) in another, while the caller's thread runs x264."""
-    return ahead(_converted(ahead(iter(frames)), n, width, height, watermark))
+    (and marked) in another, while the caller's thread runs x264. Yields (index, VideoFrame) of the
+    frames to encode (`_converted`)."""
+    return ahead(_converted(ahead(iter(frames)), n, width, height, watermark, keep))
 
 
 def _write(container, frames, n_frames, width, height, fps, sound, progress, preset, crf, watermark) -> None:
     video = new_video_stream(container, width, height, fps, preset, crf)
     if sound is not None:
         sound.open()
-    count = 0
+    reported = -1
     report_every = max(1, n_frames // 100)
     converted = _frames_in_threads(frames, n_frames, width, height, watermark)
     try:
-        for vf in converted:
-            vf.pts = count
+        for index, vf in converted:
+            vf.pts = index
             vf.time_base = Fraction(1, fps)
             container.mux(video.encode(vf))
-            count += 1
             if sound is not None:
-                sound.send_until(count / fps)
-            if progress is not None and (count % report_every == 0 or count == n_frames):
-                progress(count / n_frames)
+                sound.send_until((index + 1) / fps)
+            if progress is not None and (index // report_every != reported or index == n_frames - 1):
+                reported = index // report_every
+                progress((index + 1) / n_frames)
     finally:
         converted.close()
     container.mux(video.encode(None))
@@ -195,16 +200,18 @@ def _write_segments(container, frames, n_frames, width, height, fps, sound, prog
     moved to its place; a segment not stored is encoded first, by an encoder of its own."""
     if sum(s.n_frames for s in segments) != n_frames or any(a.end != b.start for a, b in zip(segments, segments[1:])):
         raise ValueError(f"the segments do not cover the {n_frames} frames in order")
-    n_new = sum(s.n_frames for i, s in enumerate(segments) if i not in stored)
+    new = [s for i, s in enumerate(segments) if i not in stored]
+    n_new = sum(s.n_frames for s in new)
     # Only started when there is something to encode: otherwise the frames are never drawn.
-    converted = _frames_in_threads(frames, n_new, width, height, watermark) if n_new else iter(())
-    video = extradata = None
-    done = 0
+    converted = _frames_in_threads(frames, n_new, width, height, watermark, joined_frames(new)) if n_new else iter(())
+    video = extradata = first_dts = held = None
+    done = new_done = 0
     try:
         for i, segment in enumerate(segments):
             data = stored.get(i)
             if data is None:
-                data = _encode_segment(converted, segment.n_frames, width, height, fps, preset, crf)
+                data = _encode_segment(converted, new_done, segment.n_frames, width, height, fps, preset, crf)
+                new_done += segment.n_frames
                 if keep is not None and segment.key:
                     keep(segment, data)
             with av.open(io.BytesIO(data)) as part:
@@ -225,12 +232,23 @@ def _write_segments(container, frames, n_frames, width, height, fps, sound, prog
                     packet.pts += moved
                     packet.dts += moved
                     packet.stream = video
-                    container.mux(packet)
+                    if first_dts is None:
+                        first_dts = packet.dts * packet.time_base
+                    if held is not None:     # muxed one packet late: the last one's duration is set below
+                        container.mux(held)
+                    held = packet
                     if sound is not None:
                         sound.send_until(float(packet.dts * packet.time_base))
             done += segment.n_frames
             if progress is not None:
                 progress(done / n_frames)
+        # The MP4 track ends at the last packet's decoding time + its duration, counted from the
+        # first packet's. The segment's own last duration is one frame, which is short when its
+        # last packet in decoding order is not its last frame (a B-frame's reordering, or a held
+        # frame): the video would end early.
+        if held is not None:
+            held.duration = int((Fraction(n_frames, fps) - (held.dts * held.time_base - first_dts)) / held.time_base)
+            container.mux(held)
         if next(converted, None) is not None:
             raise ValueError(f"more frames than the {n_new} of the segments to encode")
     finally:
@@ -238,16 +256,33 @@ def _write_segments(container, frames, n_frames, width, height, fps, sound, prog
             converted.close()
 
 
-def _encode_segment(frames: Iterator, n: int, width: int, height: int, fps: int, preset: str, crf: int) -> bytes:
-    """The next `n` converted frames of `frames` as an MP4 of one H.264 stream, in memory."""
+def joined_frames(segments: list) -> set[int]:
+    """The frames of segments encoded one after the other (indices from the first one's start) that
+    are encoded even when they repeat the one before: each segment's last frame, which ends it, and
+    its first JOIN_LEAD frames. x264 starts a stream's decoding timestamps as far before its first
+    frame as its first few frames span (B-frame delay): kept consecutive, the span is JOIN_LEAD - 1
+    frames at most, as at a constant rate, and the joined stream's timestamps keep increasing."""
+    keep, start = set(), 0
+    for segment in segments:
+        keep.update(range(start, start + min(JOIN_LEAD, segment.n_frames)))
+        start += segment.n_frames
+        keep.add(start - 1)
+    return keep
+
+
+def _encode_segment(frames: Iterator, start: int, n: int, width: int, height: int, fps: int, preset: str,
+                    crf: int) -> bytes:
+    """Frames start .. start + n - 1 of `frames` ((index, VideoFrame), those to encode: `_converted`)
+    as an MP4 of one H.264 stream, in memory."""
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as container:
         stream = new_video_stream(container, width, height, fps, preset, crf)
-        for k in range(n):
-            vf = next(frames, None)
+        index = start - 1
+        while index < start + n - 1:
+            index, vf = next(frames, (None, None))
             if vf is None:
-                raise ValueError(f"a segment of {n} frames got only {k}")
-            vf.pts = k
+                raise ValueError(f"a segment of {n} frames ended early")
+            vf.pts = index - start
             vf.time_base = Fraction(1, fps)
             container.mux(stream.encode(vf))
         container.mux(stream.encode(None))
@@ -319,9 +354,16 @@ class ahead:
 
 
 def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: int,
-               watermark=None) -> Iterator[av.VideoFrame]:
-    """yuv420p (BT.709, limited range) VideoFrames made from `frames`, their luma marked by
-    `watermark` (run by `ahead`, in a thread of its own: the frames are drawn in another).
+               watermark=None, keep: Iterable[int] = ()) -> Iterator[tuple[int, av.VideoFrame]]:
+    """(index, yuv420p VideoFrame (BT.709, limited range)) of the `frames` to encode, their luma
+    marked by `watermark` (run by `ahead`, in a thread of its own: the frames are drawn in another).
+
+    Held frames: a frame equal to the one before is skipped, so the one before is shown until the
+    next index (its MP4 sample lasts longer; the picture at every instant is the same). The learned
+    engines draw 12 frames a second and show each twice at 24 fps, and x264 spent as long on a
+    repeat as on a new frame (bench/results/held_frames.md). The first frame, the last, and each
+    index in `keep` (`joined_frames`) are always encoded. A frame is compared with the one before,
+    not a copy of it: as everywhere in the encoder, a frame must not change once yielded.
 
     A C-contiguous frame is wrapped as it is (VideoFrame.from_numpy_buffer, no copy), another one
     copied into a reused rgb24 VideoFrame; two reused swscale contexts, one thread each, convert
@@ -334,12 +376,18 @@ def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: 
     rgb = av.VideoFrame(width, height, "rgb24")
     view = plane_array(rgb.planes[0], height, width * 3).reshape(height, width, 3)
     to_bgr, to_yuv = VideoReformatter(), VideoReformatter()
+    keep = {0, n_frames - 1, *(int(i) for i in keep)}
     count = 0
+    previous = None
     for frame in frames:
         if count >= n_frames:
             raise ValueError(f"more frames than the {n_frames} announced")
         if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
             raise ValueError(f"frame {count} is {frame.dtype} {frame.shape}, expected uint8 ({height}, {width}, 3)")
+        if count not in keep and same_picture(frame, previous):
+            count += 1
+            continue
+        previous = frame
         if frame.flags.c_contiguous:
             source = av.VideoFrame.from_numpy_buffer(frame, format="rgb24")
         else:
@@ -349,10 +397,18 @@ def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: 
         yuv = to_yuv.reformat(bgr, format="yuv420p", dst_colorspace="ITU709", threads=1)
         if watermark is not None:
             watermark.apply_luma(plane_array(yuv.planes[0], height, width))
-        yield yuv
+        yield count, yuv
         count += 1
     if count != n_frames:
         raise ValueError(f"{count} frames were produced, {n_frames} were announced")
+
+
+def same_picture(frame: np.ndarray, previous: np.ndarray | None) -> bool:
+    """Whether two frames are equal, every byte: every 37th row first (about 20 us at 720p), which
+    tells most different frames apart, then all of them (about 0.5 ms)."""
+    if previous is None or previous.shape != frame.shape:
+        return False
+    return bool(np.array_equal(frame[::37], previous[::37]) and np.array_equal(frame, previous))
 
 
 def plane_array(plane, rows: int, row_bytes: int) -> np.ndarray:
@@ -383,22 +439,32 @@ def top_level_atoms(path: str | Path) -> list[str]:
 
 
 def probe(path: str | Path) -> dict:
-    """What a video file holds: codec, pix_fmt, width, height, fps, n_frames, duration_s, the audio
-    codec and sample rate (None without audio), and whether it is faststart."""
+    """What a video file holds: codec, pix_fmt, width, height, fps, n_frames, frames_stored,
+    duration_s, the audio codec and sample rate (None without audio), and whether it is faststart.
+
+    fps is the stream's frame rate (the H.264 header's timing, else FFmpeg's guess from the
+    timestamps) and n_frames the frames shown at it over the video's duration; frames_stored those
+    the file holds, fewer where a picture is held for several frames (the encoder's held frames,
+    `_converted`: the guess from their timestamps would be too low)."""
     with av.open(str(path)) as container:
         v = container.streams.video[0]
         a = container.streams.audio[0] if container.streams.audio else None
-        n_frames = v.frames
-        if not n_frames:                    # containers without a frame count: demux and count
-            n_frames = sum(1 for p in container.demux(v) if p.size)
+        stored = v.frames
+        if not stored:                      # containers without a frame count: demux and count
+            stored = sum(1 for p in container.demux(v) if p.size)
         duration_s = container.duration / av.time_base if container.duration else float(v.duration * v.time_base)
+        rate = v.codec_context.framerate or v.base_rate or v.average_rate
+        n_frames = stored
+        if rate and v.duration:
+            n_frames = max(stored, round(float(v.duration * v.time_base * rate)))
         info = {
             "codec": v.codec_context.name,
             "pix_fmt": v.codec_context.pix_fmt,
             "width": v.codec_context.width,
             "height": v.codec_context.height,
-            "fps": float(v.average_rate) if v.average_rate else None,
+            "fps": float(rate) if rate else None,
             "n_frames": int(n_frames),
+            "frames_stored": int(stored),
             "duration_s": float(duration_s),
             "video_duration_s": float(v.duration * v.time_base) if v.duration else None,
             "audio_codec": a.codec_context.name if a else None,

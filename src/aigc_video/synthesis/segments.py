@@ -115,23 +115,25 @@ def read_stored(cache, segments: list[Segment], width: int, height: int, fps: in
         data = array.tobytes()
         if reference is None:
             reference = reference_extradata(width, height, fps, preset, crf)
-        if stream_info(data) != (reference, width, height, segment.n_frames):
+        if stream_info(data, fps) != (reference, width, height, segment.n_frames):
             cache.discard("segments", segment.key)
             continue
         found[i] = data
     return found
 
 
-def stream_info(data: bytes) -> tuple[bytes, int, int, int] | None:
-    """(extradata, width, height, packets) of an encoded segment's H.264 stream; None when the
+def stream_info(data: bytes, fps: int) -> tuple[bytes, int, int, int] | None:
+    """(extradata, width, height, frames shown at `fps`) of an encoded segment's H.264 stream:
+    its last frame's index + 1 (held frames are stored once: synthesis/encode.py); None when the
     bytes are not an MP4 holding exactly one H.264 stream."""
     try:
         with av.open(io.BytesIO(data)) as part:
             if len(part.streams) != 1 or not part.streams.video or part.streams.video[0].codec_context.name != "h264":
                 return None
             stream = part.streams.video[0]
-            count = sum(1 for packet in part.demux(stream) if packet.dts is not None)
-            return bytes(stream.codec_context.extradata or b""), stream.width, stream.height, count
+            last = max((packet.pts for packet in part.demux(stream) if packet.pts is not None), default=None)
+            shown = 0 if last is None else round(float(last * stream.time_base * fps)) + 1
+            return bytes(stream.codec_context.extradata or b""), stream.width, stream.height, shown
     except (av.FFmpegError, ValueError):
         return None
 
@@ -150,5 +152,5 @@ def reference_extradata(width: int, height: int, fps: int, preset: str, crf: int
         container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     # read back: the encoder's own extradata is Annex B, the MP4 holds it as avcC
-    info = stream_info(buffer.getvalue())
+    info = stream_info(buffer.getvalue(), fps)
     return info[0] if info is not None else b""
