@@ -181,8 +181,8 @@ def test_gan_recipe_distils_resumes_exactly_and_feeds_its_engine(tmp_path, teach
     final = tmp_path / "once" / "final"
     stored = load_file(str(final / "gan.safetensors"))
     assert {v.dtype for v in stored.values() if v.is_floating_point()} == {torch.float16}
+    assert next(get_engine("gan", checkpoint=final, precision="fp32").model.parameters()).dtype == torch.float32
     engine = get_engine("gan", checkpoint=final)
-    assert next(engine.model.parameters()).dtype == torch.float32
     shot = tiny_shot()
     frames = engine.generate(shot, 32, 32, 12)
     assert frames.shape == (shot.n_frames, 32, 32, 3) and frames.dtype == np.uint8

@@ -88,6 +88,24 @@ def test_bf16_sampling_stays_close_to_fp32(checkpoint, monkeypatch):
     assert np.abs(full - half).mean() < 4                                   # ... and drew the same video
 
 
+def test_weights_stored_in_bf16_give_the_same_video_as_autocast_casting_them(checkpoint):
+    """A bf16 engine stores its linear and convolution weights in bf16 (autocast cast them on every
+    call): the same frames, bit for bit, as with float32 weights under the same autocast; the
+    norms keep float32 parameters, and a direct call of `latents` runs under the autocast too."""
+    from aigc_video.models.precision import store_for_autocast
+    shot = shot_plan(1.0)
+    engine = FlowEngine(checkpoint, steps=2, precision="bf16")
+    dtypes = {type(m).__name__: p.dtype for m in engine.model.modules() for p in m.parameters(recurse=False)}
+    assert dtypes.get("Linear") == torch.bfloat16 and dtypes.get("LayerNorm", torch.float32) == torch.float32
+    stored = engine.generate(shot, 64, 64, 8)
+    cast_per_call = FlowEngine(checkpoint, steps=2, precision="fp32")
+    cast_per_call.precision = "bf16"                     # autocast on, the weights left in float32
+    assert np.array_equal(stored, cast_per_call.generate(shot, 64, 64, 8))
+    assert engine.latents(shot)[0].dtype == torch.float32
+    small = store_for_autocast(torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LayerNorm(4)))
+    assert small[0].weight.dtype == torch.bfloat16 and small[1].weight.dtype == torch.float32
+
+
 def test_upscale_keeps_flat_regions_and_reaches_the_size():
     frames = torch.full((2, 3, 8, 8), 0.25)          # (0.25 + 1) * 127.5 = 159.4
     frames[:, :, :, 4:] = -0.5                       # 63.75

@@ -111,6 +111,15 @@ class LatentEngine:
         from ..models.io import load_component
         self.upscaler_dir = None if upscaler == "bicubic" else Path(upscaler)   # its weights go in the manifest
         self.upscaler = None if self.upscaler_dir is None else load_component(self.upscaler_dir, "upscaler")[0]
+        if precision == "bf16":   # the same results, without autocast's weight casts on every call
+            from ..models.precision import store_for_autocast
+            store_for_autocast(self.model)
+            store_for_autocast(self.vae)
+
+    def autocast(self):
+        """The context every call of the generator and the VAE runs in: bf16 autocast, or none."""
+        import torch
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16")
 
     @property
     def latent_frames(self) -> int:
@@ -153,6 +162,11 @@ class LatentEngine:
         (two where some have a context and some not: the model reads a missing context differently
         from an all-masked one). Shots may differ in length; each keeps its own seed's noise.
         progress(fraction) is called after each window (the job service checks cancels there)."""
+        import torch
+        with torch.no_grad(), self.autocast():
+            return self._latents_batch(shots, progress)
+
+    def _latents_batch(self, shots: list[ShotPlan], progress) -> list[tuple]:
         import torch
 
         from ..models.text_encoder import TextEmbedding
@@ -240,7 +254,7 @@ class LatentEngine:
         from ..data.layout import decoder_layout
         timed = [retime(shot, fps, self.native_fps(fps)) for shot, fps in requests]
         out = []
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+        with torch.no_grad(), self.autocast():
             for (z, layout), (_, pick) in zip(self.latents_batch([native for native, _ in timed], progress), timed):
                 layout = None if layout is None else decoder_layout(self.vae, layout, z.device, self.layout_factor)
                 video = self.vae.decode(z.float() / self.vae.config.scaling, layout).float()  # (1, 3, T, h, w)

@@ -26,3 +26,15 @@ def autocast(device: torch.device):
 def cpu_has_fast_bf16() -> bool:
     return any(getattr(torch.cpu, probe, lambda: False)()
                for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"))
+
+
+def store_for_autocast(module: torch.nn.Module, dtype: torch.dtype = torch.bfloat16) -> torch.nn.Module:
+    """`module` for inference under autocast to `dtype` only: its linear and convolution weights and
+    biases stored in `dtype`. Autocast casts them to it on every call anyway (with the copies, 7 ms
+    of a gan clip's 45 ms on a 2-core Xeon), so the results are the same, bit for bit; the layers
+    autocast runs in float32 (norms, embeddings) keep their float32 parameters. A module so stored
+    must not be called outside the autocast."""
+    for layer in module.modules():
+        if isinstance(layer, (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)):
+            layer.to(dtype)
+    return module
