@@ -94,6 +94,30 @@ def test_claim_batch_takes_queued_jobs_of_the_first_ones_engine_and_quality(tmp_
     assert store.claim_batch("w", 1, 8, tuple(LEARNED)) == []
 
 
+def test_a_crashed_batch_is_queued_again_to_run_alone(tmp_path):
+    """A worker that crashed holding a batch cannot tell which job brought it down: each job on its
+    first attempt goes back to its place in the queue and is claimed alone next; one that crashes
+    alone fails, and a job whose cancel was asked for is not queued again."""
+    from aigc_video.engines import LEARNED
+    from aigc_video.serve.store import CANCELLED, FAILED, QUEUED, JobStore
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    ids = [store.submit(job_request(text), 10).id for text in ("A red ball.", "A blue star.", "A fish.", "A boat.")]
+    batch = store.claim_batch("w1", 1, 8, tuple(LEARNED))
+    assert [j.id for j in batch] == ids
+    store.cancel(ids[3])                                          # asked to stop before the crash
+    requeued = store.requeue_batch("w1")                          # the worker died
+    assert [j.id for j in requeued] == ids[:3] and all(j.state == QUEUED and j.worker_id is None for j in requeued)
+    ended = store.end_worker_jobs("w1", "crash", FAILED, "crash")
+    assert [(j.id, j.state) for j in ended] == [(ids[3], CANCELLED)]
+    alone = store.claim_batch("w2", 2, 8, tuple(LEARNED))         # second attempts run one at a time
+    assert [(j.id, j.attempts) for j in alone] == [(ids[0], 2)]
+    assert store.requeue_batch("w2") == []                        # a crash alone: that job fails
+    assert [j.state for j in store.end_worker_jobs("w2", "crash", FAILED, "crash")] == [FAILED]
+    assert [j.id for j in store.claim_batch("w3", 3, 8, tuple(LEARNED))] == [ids[1]]
+    store.submit(job_request("A new boat."), 10)                   # a first attempt is not batched with it
+    assert [j.id for j in store.claim_batch("w4", 4, 8, tuple(LEARNED))] == [ids[2]]
+
+
 def run_three_jobs(tmp_path):
     """Two good gan jobs and one over its duration limit, run as one batch; -> their end states."""
     from aigc_video.engines import LEARNED

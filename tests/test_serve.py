@@ -151,6 +151,29 @@ def test_worker_crash_fails_the_job_and_the_server_lives_on(studio):
     assert store.get(after["id"]).worker_pid != pid
 
 
+def test_a_worker_crash_in_a_batch_runs_each_job_again_alone(tmp_path):
+    """A worker killed while it held a batch of gan jobs: the jobs go back in the queue and each
+    runs alone to the end (which of them brought the worker down is not known)."""
+    with studio_at(tmp_path, batch=2, max_queued=8) as client:
+        busy = submit(client, LONG)                      # the worker is busy: the gan jobs queue up together
+        gan = {**LONG, "engine": "gan", "width": 160, "height": 96, "fps": 12}
+        jobs = [submit(client, {**gan, "seed": seed})["id"] for seed in (3, 4)]
+        store = JobStore(tmp_path / DB_FILE)
+        deadline = time.monotonic() + 60
+        while not all(store.get(j).state == "running" for j in jobs):
+            assert time.monotonic() < deadline, [store.get(j).state for j in jobs]
+            time.sleep(0.02)
+        first = store.get(jobs[0])
+        assert first.worker_id == store.get(jobs[1]).worker_id    # one batch
+        os.kill(first.worker_pid, signal.SIGKILL)
+        ended = [wait_for(client, j, {"done", "failed"}, timeout=120) for j in jobs]
+        assert [e["state"] for e in ended] == ["done", "done"], ended
+        again = [store.get(j) for j in jobs]
+        assert [j.attempts for j in again] == [2, 2] and again[0].worker_id != first.worker_id
+        assert again[1].started_at >= again[0].finished_at        # alone: one after the other
+        assert wait_for(client, busy["id"], {"done", "failed"})["state"] == "done"
+
+
 def test_cancel_a_running_job(studio):
     job = submit(studio, {**LONG, "seed": 2})
     wait_for(studio, job["id"], {"running"})

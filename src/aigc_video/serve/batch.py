@@ -7,8 +7,9 @@ A shot the shot cache holds already (flow's) is left out of the batch: its job r
 
 A failure stays in its job: a job whose text or plan is refused fails before the batch; if the
 batched draw itself fails, every job draws its own shots (so the job at fault fails alone); the
-rest of each video runs under its own error handling. Only a crash of the worker process (a
-segfault, out of memory) ends every job of the batch, as the pool records it.
+rest of each video runs under its own error handling. A crash of the worker process (a
+segfault, out of memory) cannot tell which job brought it down: the pool queues the batch's jobs
+again, each to run alone once (`JobStore.requeue_batch`), so only the one at fault fails.
 
 Cancels: a cancelled job of the batch is marked cancelled after the latent window in progress (or
 at the running job's next progress write) and its drawn shots are dropped, so the pool does not

@@ -2,7 +2,9 @@
 
 One thread per worker slot runs a worker process and waits on it. When the process dies (a crash
 inside generation, a kill, running out of memory) the job it held is recorded as failed with the
-reason, its partial files are removed, and a new worker is started. A cancel that the worker does
+reason, its partial files are removed, and a new worker is started. A worker that held a batch
+(serve/batch.py) puts its jobs back in the queue instead, each to run alone once: the one at fault
+then fails alone (`JobStore.requeue_batch`). A cancel that the worker does
 not obey within `cancel_grace_s` (it checks at every progress report) is enforced by killing it.
 """
 from __future__ import annotations
@@ -69,8 +71,11 @@ class WorkerPool:
                 self._end_jobs(worker_id, INTERRUPTED, "interrupted",
                                "the server was stopped while this job was running; run it again")
                 return
-            self._end_jobs(worker_id, FAILED, "crash",
-                           f"the worker process {describe_exit(proc.returncode)} during generation")
+            reason = f"the worker process {describe_exit(proc.returncode)} during generation"
+            for job in self.store.requeue_batch(worker_id):    # its next attempt clears its folder
+                print(f"aigc-video serve: job {job.id}: {reason}, running a batch of jobs; queued again, "
+                      "to run alone", file=sys.stderr)
+            self._end_jobs(worker_id, FAILED, "crash", reason)
             quick_deaths = quick_deaths + 1 if time.monotonic() - started < 5 else 0
             self.stopping.wait(RESTART_BACKOFF_S[min(quick_deaths, len(RESTART_BACKOFF_S) - 1)])
 

@@ -255,6 +255,22 @@ class JobStore:
         return self._one("SELECT * FROM jobs WHERE worker_id = ? AND state = ? "
                          "ORDER BY cancel_requested IS NULL, cancel_requested, seq LIMIT 1", (worker_id, RUNNING))
 
+    def requeue_batch(self, worker_id: str) -> list[Job]:
+        """The worker crashed holding two or more running jobs (a batch): which one brought it down
+        is not known, so each of them on its first attempt, with no cancel asked, goes back to its
+        place in the queue, to run alone (`claim_batch`); the one at fault then fails alone. The
+        rest stay running for `end_worker_jobs`. -> the jobs queued again."""
+        running = self.db.execute("SELECT COUNT(*) FROM jobs WHERE worker_id = ? AND state = ?",
+                                  (worker_id, RUNNING)).fetchone()[0]
+        if running < 2:
+            return []
+        rows = self.db.execute(
+            "UPDATE jobs SET state = ?, stage = NULL, progress = '{}', storyboard = NULL, worker_id = NULL, "
+            "worker_pid = NULL, started_at = NULL, version = version + 1 "
+            "WHERE worker_id = ? AND state = ? AND attempts = 1 AND cancel_requested IS NULL RETURNING *",
+            (QUEUED, worker_id, RUNNING)).fetchall()
+        return [Job.from_row(r) for r in rows]
+
     def end_worker_jobs(self, worker_id: str, reason: str, state: str, kind: str) -> list[Job]:
         """The worker process is gone: its running job ends as `state` (cancelled if a cancel was
         asked for)."""
@@ -280,14 +296,15 @@ class JobStore:
     def claim_batch(self, worker_id: str, worker_pid: int, limit: int, engines: tuple[str, ...]) -> list[Job]:
         """Take the oldest queued job and, when its engine is one of `engines` (the learned ones),
         up to limit - 1 more queued jobs of the same engine and quality, oldest first: their shots
-        are drawn together (serve/batch.py). Each UPDATE is atomic: no job is taken twice."""
+        are drawn together (serve/batch.py). Each UPDATE is atomic: no job is taken twice. Only
+        first attempts are batched: a job run before (`requeue_batch`, `recover`) runs alone."""
         first = self.claim(worker_id, worker_pid)
-        if first is None or limit <= 1 or first.request.get("engine") not in engines:
+        if first is None or limit <= 1 or first.attempts > 1 or first.request.get("engine") not in engines:
             return [first] if first is not None else []
         rows = self.db.execute(
             f"UPDATE jobs SET {CLAIMED} WHERE seq IN (SELECT seq FROM jobs WHERE state = ? "
             "AND json_extract(request, '$.engine') = ? AND json_extract(request, '$.quality') IS ? "
-            "ORDER BY seq LIMIT ?) AND state = ? RETURNING *",
+            "AND attempts = 0 ORDER BY seq LIMIT ?) AND state = ? RETURNING *",
             (RUNNING, worker_id, worker_pid, time.time(), QUEUED, first.request["engine"],
              first.request.get("quality"), limit - 1, QUEUED)).fetchall()
         return [first] + sorted((Job.from_row(r) for r in rows), key=lambda j: j.seq)
