@@ -160,3 +160,30 @@ def test_choose_a_picture_preview_it_and_make_a_video_from_it(tmp_path, browser)
         plain = server.client.get(f"/api/jobs/{browser.execute_script('return state.current.id')}").json()
         assert "image" not in plain["request"]
         assert not browser.find_element(By.ID, "job-picture").is_displayed()
+
+
+def test_a_video_with_held_frames_plays_to_its_end_in_the_browser(tmp_path, browser):
+    """Held frames (a repeat stored once, shown for longer: synthesis/encode.py) play in Chromium:
+    the video lasts its full length and plays through to its end."""
+    import numpy as np
+
+    from aigc_video.synthesis.encode import encode, probe
+    pictures = []
+    for k in range(24):                     # 24 pictures, each shown for two frames of 24 fps: 2 s
+        frame = np.full((96, 160, 3), 40, np.uint8)
+        frame[:, 6 * k:6 * k + 12] = 230
+        pictures += [frame, frame]
+    path = encode(iter(pictures), 48, tmp_path / "held.mp4", width=160, height=96, fps=24,
+                  audio=np.zeros(96000, np.float32))
+    assert probe(path)["frames_stored"] < 30
+    (tmp_path / "play.html").write_text('<video id="v" src="held.mp4" muted playsinline></video>')
+    browser.get((tmp_path / "play.html").as_uri())
+    wait = WebDriverWait(browser, 30, poll_frequency=0.05)
+    player = browser.find_element(By.ID, "v")
+    wait.until(lambda d: d.execute_script("return arguments[0].readyState", player) >= 1)
+    assert abs(browser.execute_script("return arguments[0].duration", player) - 2.0) < 0.05
+    browser.execute_script("window.endedAt = null; arguments[0].addEventListener('ended', "
+                           "() => { window.endedAt = arguments[0].currentTime; }); arguments[0].play();", player)
+    wait.until(lambda d: d.execute_script("return window.endedAt") is not None)
+    assert browser.execute_script("return window.endedAt") >= 1.95
+    assert browser.execute_script("return arguments[0].error", player) is None
