@@ -204,7 +204,7 @@ def _write_segments(container, frames, n_frames, width, height, fps, sound, prog
     n_new = sum(s.n_frames for s in new)
     # Only started when there is something to encode: otherwise the frames are never drawn.
     converted = _frames_in_threads(frames, n_new, width, height, watermark, joined_frames(new)) if n_new else iter(())
-    video = extradata = first_dts = held = None
+    video = extradata = first_dts = pending = None
     done = new_done = 0
     try:
         for i, segment in enumerate(segments):
@@ -234,9 +234,9 @@ def _write_segments(container, frames, n_frames, width, height, fps, sound, prog
                     packet.stream = video
                     if first_dts is None:
                         first_dts = packet.dts * packet.time_base
-                    if held is not None:     # muxed one packet late: the last one's duration is set below
-                        container.mux(held)
-                    held = packet
+                    if pending is not None:     # muxed one packet late: the last one's duration is set below
+                        container.mux(pending)
+                    pending = packet
                     if sound is not None:
                         sound.send_until(float(packet.dts * packet.time_base))
             done += segment.n_frames
@@ -246,9 +246,10 @@ def _write_segments(container, frames, n_frames, width, height, fps, sound, prog
         # first packet's. The segment's own last duration is one frame, which is short when its
         # last packet in decoding order is not its last frame (a B-frame's reordering, or a held
         # frame): the video would end early.
-        if held is not None:
-            held.duration = int((Fraction(n_frames, fps) - (held.dts * held.time_base - first_dts)) / held.time_base)
-            container.mux(held)
+        if pending is not None:
+            pending.duration = int((Fraction(n_frames, fps) - (pending.dts * pending.time_base - first_dts))
+                                   / pending.time_base)
+            container.mux(pending)
         if next(converted, None) is not None:
             raise ValueError(f"more frames than the {n_new} of the segments to encode")
     finally:
@@ -406,7 +407,7 @@ def _converted(frames: Iterable[np.ndarray], n_frames: int, width: int, height: 
 def same_picture(frame: np.ndarray, previous: np.ndarray | None) -> bool:
     """Whether two frames are equal, every byte: every 37th row first (about 20 us at 720p), which
     tells most different frames apart, then all of them (about 0.5 ms)."""
-    if previous is None or previous.shape != frame.shape:
+    if previous is None:    # (both frames' shapes were checked against the video's)
         return False
     return bool(np.array_equal(frame[::37], previous[::37]) and np.array_equal(frame, previous))
 
